@@ -1,0 +1,1 @@
+"""The JSON admin API (``/api``) over the workspace services."""

@@ -1,0 +1,86 @@
+"""Every error leaves in OpenAI's error shape, naming the offending field in ``param``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from modelyard.errors import ModelyardError, RateLimited
+from modelyard.json_response import JSONBytesResponse
+
+_STATUS_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    405: "invalid_request_error",
+    409: "conflict_error",
+    413: "invalid_request_error",
+    415: "invalid_request_error",
+    422: "invalid_request_error",
+}
+
+
+def _body(kind: str, message: str, param: str | None, code: str | None) -> dict[str, Any]:
+    return {"error": {"type": kind, "message": message, "param": param, "code": code}}
+
+
+def _field_path(loc: tuple[Any, ...]) -> str | None:
+    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
+    # pydantic adds the type of a tagged/constrained value as a last element; keep real fields.
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif isinstance(part, str) and not part.startswith(("function-", "constrained-")):
+            path += f".{part}" if path else part
+    return path or None
+
+
+def _validation_message(error: dict[str, Any], param: str | None) -> str:
+    if error.get("type") == "extra_forbidden":
+        return f"Unknown field '{param}'."
+    if error.get("type") == "missing":
+        return f"'{param}' is required."
+    if error.get("type") == "json_invalid":
+        return "The request body is not valid JSON."
+    message = str(error.get("msg", "Invalid value."))
+    return f"'{param}': {message}" if param else message
+
+
+async def _modelyard_error(_request: Request, exc: Exception) -> JSONBytesResponse:
+    assert isinstance(exc, ModelyardError)
+    headers = {}
+    if isinstance(exc, RateLimited):
+        headers["retry-after"] = str(max(1, round(exc.retry_after)))
+    return JSONBytesResponse(exc.body(), status_code=exc.status, headers=headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONBytesResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    param = _field_path(tuple(first.get("loc", ())))
+    status = 400 if first.get("type") == "json_invalid" else 422
+    return JSONBytesResponse(
+        _body("invalid_request_error", _validation_message(first, param), param, first.get("type")),
+        status_code=status,
+    )
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONBytesResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    kind = _STATUS_TYPES.get(exc.status_code, "api_error")
+    message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+    return JSONBytesResponse(
+        _body(kind, message, None, None), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ModelyardError, _modelyard_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

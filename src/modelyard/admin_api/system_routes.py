@@ -1,0 +1,28 @@
+"""``/healthz`` and ``/api/audit``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
+from modelyard.json_response import JSONBytesResponse
+from modelyard.workspace import audit
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/healthz")
+def healthz(services: ServicesDep) -> JSONBytesResponse:
+    """200 when the process and its database answer, 503 otherwise."""
+    try:
+        with services.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        return JSONBytesResponse({"status": "error", "database": "unreachable"}, status_code=503)
+    return JSONBytesResponse({"status": "ok"})
+
+
+@router.get("/api/audit")
+def audit_log(actor: AdminDep, session: SessionDep, limit: int = 200) -> list[audit.AuditEntry]:
+    return audit.list_entries(session, actor, max(1, min(limit, 1000)))

@@ -1,0 +1,176 @@
+"""Typed SQLAlchemy tables. Every row but the catalog belongs to one workspace.
+
+Rows are storage; the domain's pydantic schemas (``workspace/schemas.py``) are what the outside
+sees. Changing a table means adding a migration in ``migrations/versions``; never edit one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from modelyard.storage.types import DecimalText, UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class WorkspaceRow(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("workspace_id", "email"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    default_model_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ModelKeyRow(Base):
+    """A provider credential. ``secret_encrypted`` is Fernet ciphertext; only the last 4 leave."""
+
+    __tablename__ = "model_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(40))
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    secret_last4: Mapped[str] = mapped_column(String(4))
+    base_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    api_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    organization: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ModelRow(Base):
+    """A model of the workspace. For pre-configured ones (``catalog_id`` set) the technical
+    columns mirror the catalog entry and are rewritten whenever the catalog changes."""
+
+    __tablename__ = "models"
+    __table_args__ = (UniqueConstraint("workspace_id", "slug"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    slug: Mapped[str] = mapped_column(String(120))
+    catalog_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    catalog_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(40))
+    provider_model_name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(10), default="Global")
+    description_en: Mapped[str | None] = mapped_column(String(150), nullable=True)
+    description_de: Mapped[str | None] = mapped_column(String(150), nullable=True)
+    visible: Mapped[bool] = mapped_column(Boolean, default=False)
+    available_in_assistants: Mapped[bool] = mapped_column(Boolean, default=False)
+    premium: Mapped[bool] = mapped_column(Boolean, default=False)
+    maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
+    context_window: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_output_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    input_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+    output_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+    cache_read_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+    cache_write_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+    image_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+    capabilities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    image_editing: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_images_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_images_window_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    similarity_threshold: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+    embedding_dimensions: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DeploymentRow(Base):
+    __tablename__ = "deployments"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id"), index=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("model_keys.id"), index=True)
+    model_identifier: Mapped[str] = mapped_column(String(200))
+    tpm_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FallbackRow(Base):
+    __tablename__ = "fallbacks"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fallback_model_id: Mapped[str] = mapped_column(ForeignKey("models.id"), index=True)
+
+
+class AssistantRow(Base):
+    __tablename__ = "assistants"
+    __table_args__ = (UniqueConstraint("workspace_id", "slug"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(120))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id"), index=True)
+    tools: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditRow(Base):
+    """Who changed what and when: ids and field names, never secret values."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    action: Mapped[str] = mapped_column(String(60))
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class CatalogRow(Base):
+    """The active catalog, shared by every replica; absent until the first update (bundled)."""
+
+    __tablename__ = "catalog"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,92 @@
+"""The active catalog, stored in the database so that every replica reads the same one.
+
+Pre-configured models mirror their catalog entry; applying a new catalog rewrites them and flags
+those whose entry changed or disappeared (which keep their last known settings).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import orjson
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from modelyard.catalog import Catalog, CatalogDiff, diff_catalogs, load_bundled, parse_catalog
+from modelyard.storage.tables import CatalogRow, ModelRow
+from modelyard.storage.types import utcnow
+from modelyard.workspace import audit
+from modelyard.workspace.model_rules import apply_catalog_entry
+
+_ROW_ID = 1
+
+
+_parsed: dict[tuple[str, datetime], Catalog] = {}
+
+
+def active_catalog(session: Session) -> Catalog:
+    """The catalog in force: the stored one, or the bundled one before any update.
+
+    The parsed catalog is cached by (version, stored-at), so a request costs one small query.
+    """
+    head = session.execute(
+        select(CatalogRow.version, CatalogRow.updated_at).where(CatalogRow.id == _ROW_ID)
+    ).first()
+    if head is None:
+        return load_bundled()
+    key = (head.version, head.updated_at)
+    if key not in _parsed:
+        row = session.get(CatalogRow, _ROW_ID)
+        assert row is not None
+        _parsed.clear()
+        _parsed[key] = parse_catalog(row.data)
+    return _parsed[key]
+
+
+def ensure_stored(session: Session) -> None:
+    """Store the bundled catalog on first start so that later updates have a base to diff."""
+    if session.get(CatalogRow, _ROW_ID) is None:
+        bundled = load_bundled()
+        session.add(CatalogRow(id=_ROW_ID, version=bundled.version, data=_as_data(bundled)))
+        session.commit()
+
+
+def apply_catalog(session: Session, new: Catalog) -> CatalogDiff:
+    """Make ``new`` the active catalog and move every pre-configured model along with it."""
+    old = active_catalog(session)
+    diff = diff_catalogs(old, new)
+    row = session.get(CatalogRow, _ROW_ID)
+    if row is None:
+        session.add(CatalogRow(id=_ROW_ID, version=new.version, data=_as_data(new)))
+    else:
+        row.version = new.version
+        row.data = _as_data(new)
+        row.updated_at = utcnow()
+    changed_ids = {change.id for change in diff.changed}
+    for model in session.scalars(select(ModelRow).where(ModelRow.catalog_id.is_not(None))):
+        assert model.catalog_id is not None
+        entry = new.get(model.catalog_id)
+        if entry is None:
+            if model.catalog_status != "removed":
+                model.catalog_status = "removed"
+                audit.record(
+                    session, None, "catalog.entry_removed", "model", model.id,
+                    workspace_id=model.workspace_id, catalog_id=model.catalog_id,
+                )
+            continue
+        apply_catalog_entry(model, entry)
+        if model.catalog_id in changed_ids or model.catalog_status == "removed":
+            model.catalog_status = "changed"
+            audit.record(
+                session, None, "catalog.entry_changed", "model", model.id,
+                workspace_id=model.workspace_id, catalog_id=model.catalog_id,
+                version=new.version,
+            )
+    session.commit()
+    return diff
+
+
+def _as_data(catalog: Catalog) -> dict[str, object]:
+    data: dict[str, object] = orjson.loads(catalog.to_json_bytes())
+    return data

@@ -1,0 +1,155 @@
+"""Users of a workspace, their roles, and their personal default model."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from modelyard.errors import Conflict, Forbidden, InvalidInput, NotFound
+from modelyard.security import hash_password, validate_password
+from modelyard.storage.tables import ModelRow, UserRow
+from modelyard.workspace import audit
+from modelyard.workspace.actor import Actor
+from modelyard.workspace.ids import new_id
+from modelyard.workspace.schemas import (
+    DefaultModelOut,
+    DefaultModelSet,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
+
+
+def user_out(row: UserRow) -> UserOut:
+    return UserOut.model_validate(row, from_attributes=True)
+
+
+def load_user(session: Session, actor: Actor, user_id: str) -> UserRow:
+    row = session.get(UserRow, user_id)
+    if row is None or row.workspace_id != actor.workspace_id:
+        raise NotFound(f"No user with id '{user_id}' in this workspace.", param="user_id")
+    return row
+
+
+def _check_role_change(actor: Actor, current: str | None, wanted: str) -> None:
+    """Only owners make or unmake owners; admins manage admins and members."""
+    if "owner" in (current, wanted) and actor.role != "owner":
+        raise Forbidden("Only an owner can grant or remove the owner role.", code="owner_required")
+
+
+def add_user(session: Session, workspace_id: str, data: UserCreate) -> UserRow:
+    """Create a user row without permission checks (bootstrap and CLI use this)."""
+    exists = session.scalar(
+        select(UserRow.id).where(UserRow.workspace_id == workspace_id, UserRow.email == data.email)
+    )
+    if exists:
+        raise Conflict(f"A user with email '{data.email}' already exists.", param="email")
+    if data.password is not None:
+        validate_password(data.password)
+    row = UserRow(
+        id=new_id("usr"),
+        workspace_id=workspace_id,
+        email=data.email,
+        name=data.name,
+        role=data.role,
+        language=data.language,
+        password_hash=hash_password(data.password) if data.password else None,
+    )
+    session.add(row)
+    return row
+
+
+def create_user(session: Session, actor: Actor, data: UserCreate) -> UserOut:
+    actor.require_admin()
+    _check_role_change(actor, None, data.role)
+    row = add_user(session, actor.workspace_id, data)
+    audit.record(session, actor, "user.create", "user", row.id, role=row.role)
+    session.commit()
+    return user_out(row)
+
+
+def update_user(session: Session, actor: Actor, user_id: str, data: UserUpdate) -> UserOut:
+    actor.require_admin()
+    row = load_user(session, actor, user_id)
+    sent = data.model_fields_set
+    if data.role is not None and data.role != row.role:
+        _check_role_change(actor, row.role, data.role)
+        if row.role == "owner" and _owner_count(session, actor.workspace_id) <= 1:
+            raise Conflict("The last owner cannot be demoted.", param="role", code="last_owner")
+        row.role = data.role
+    if data.name is not None:
+        row.name = data.name
+    if data.language is not None:
+        row.language = data.language
+    if data.password is not None:
+        if row.role == "owner" and actor.role != "owner":
+            raise Forbidden("Only an owner can set an owner's password.", param="password")
+        validate_password(data.password)
+        row.password_hash = hash_password(data.password)
+    audit.record(session, actor, "user.update", "user", row.id, fields=sorted(sent))
+    session.commit()
+    return user_out(row)
+
+
+def _owner_count(session: Session, workspace_id: str) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(UserRow)
+        .where(UserRow.workspace_id == workspace_id, UserRow.role == "owner")
+    ) or 0
+
+
+def list_users(session: Session, actor: Actor) -> list[UserOut]:
+    actor.require_admin()
+    rows = session.scalars(
+        select(UserRow).where(UserRow.workspace_id == actor.workspace_id).order_by(UserRow.created_at)
+    )
+    return [user_out(row) for row in rows]
+
+
+def get_me(session: Session, actor: Actor) -> UserOut:
+    return user_out(load_user(session, actor, actor.user_id))
+
+
+def get_default_model(session: Session, actor: Actor) -> DefaultModelOut:
+    user = load_user(session, actor, actor.user_id)
+    model = session.get(ModelRow, user.default_model_id) if user.default_model_id else None
+    return DefaultModelOut(model_id=model.id if model else None, slug=model.slug if model else None)
+
+
+def check_default_candidate(model: ModelRow) -> None:
+    """A personal default must be a usable, visible, non-premium completion model."""
+    if model.kind != "completion":
+        raise InvalidInput(
+            "The default model must be a completion model.", param="model_id", code="wrong_kind"
+        )
+    if model.premium:
+        raise InvalidInput(
+            f"'{model.display_name}' is a premium model and cannot be a personal default.",
+            param="model_id",
+            code="premium_model",
+        )
+    if not model.visible:
+        raise InvalidInput(
+            "This model is not available to users.", param="model_id", code="hidden_model"
+        )
+    if model.maintenance:
+        raise InvalidInput(
+            f"'{model.display_name}' is in maintenance and cannot be chosen now.",
+            param="model_id",
+            code="maintenance",
+        )
+
+
+def set_default_model(session: Session, actor: Actor, data: DefaultModelSet) -> DefaultModelOut:
+    user = load_user(session, actor, actor.user_id)
+    model: ModelRow | None = None
+    if data.model_id is not None:
+        model = session.get(ModelRow, data.model_id)
+        if model is None or model.workspace_id != actor.workspace_id:
+            raise NotFound(f"No model with id '{data.model_id}'.", param="model_id")
+        check_default_candidate(model)
+    user.default_model_id = model.id if model else None
+    audit.record(session, actor, "user.default_model", "user", user.id, model_id=user.default_model_id)
+    session.commit()
+    return DefaultModelOut(model_id=model.id if model else None, slug=model.slug if model else None)
