@@ -24,14 +24,19 @@ def make_settings(data_dir: Path, database_url: str | None) -> Settings:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
     """One running app per backend; tests isolate themselves by workspace."""
     data_dir = tmp_path_factory.mktemp(f"data-{request.param}")
     if request.param == "sqlite":
         with running_server(make_settings(data_dir, None), "sqlite") as running:
             yield running
     else:
-        with postgres_database() as url, running_server(make_settings(data_dir, url), "postgresql") as running:
+        with (
+            postgres_database() as url,
+            running_server(make_settings(data_dir, url), "postgresql") as running,
+        ):
             yield running
 
 

@@ -35,8 +35,12 @@ def test_bad_inputs_name_the_field(ws: Workspace) -> None:
             ({"name": "x", "provider": "openai", "secret": SECRET, "colour": 1}, "colour"),
             ({"name": "x", "provider": "azure", "secret": SECRET}, "base_url"),
             (
-                {"name": "x", "provider": "azure", "secret": SECRET,
-                 "base_url": "https://r.openai.azure.com"},
+                {
+                    "name": "x",
+                    "provider": "azure",
+                    "secret": SECRET,
+                    "base_url": "https://r.openai.azure.com",
+                },
                 "api_version",
             ),
             ({"name": "x", "provider": "openai_compatible", "secret": SECRET}, "base_url"),
@@ -56,7 +60,12 @@ def test_private_upstream_refused_unless_allowed(ws: Workspace) -> None:
             assert error["param"] == "base_url"
             assert "MODELYARD_ALLOWED_UPSTREAM_HOSTS" in error["message"]
         # 127.0.0.1 is listed in the test server's settings.
-        body = {"name": "x", "provider": "openai", "secret": SECRET, "base_url": "http://127.0.0.1:1/v1"}
+        body = {
+            "name": "x",
+            "provider": "openai",
+            "secret": SECRET,
+            "base_url": "http://127.0.0.1:1/v1",
+        }
         ok(api.post("/api/model-keys", json=body), 201)
 
 
@@ -90,9 +99,14 @@ def test_key_in_use_cannot_be_deleted(ws: Workspace) -> None:
         model = ok(
             api.post(
                 "/api/models",
-                json={"kind": "completion", "display_name": "M", "provider": "openai",
-                      "provider_model_name": "gpt-x", "context_window": 1000,
-                      "max_output_tokens": 100},
+                json={
+                    "kind": "completion",
+                    "display_name": "M",
+                    "provider": "openai",
+                    "provider_model_name": "gpt-x",
+                    "context_window": 1000,
+                    "max_output_tokens": 100,
+                },
             ),
             201,
         )
@@ -106,7 +120,9 @@ def test_key_in_use_cannot_be_deleted(ws: Workspace) -> None:
         error = error_of(api.delete(f"/api/model-keys/{key['id']}"), 409)
         assert model["slug"] in error["message"]
         used = ok(api.get(f"/api/model-keys/{key['id']}"))["used_by"]
-        assert used == [{"deployment_id": dep["id"], "model_id": model["id"], "model_slug": model["slug"]}]
+        assert used == [
+            {"deployment_id": dep["id"], "model_id": model["id"], "model_slug": model["slug"]}
+        ]
         ok(api.delete(f"/api/deployments/{dep['id']}"), 204)
         ok(api.delete(f"/api/model-keys/{key['id']}"), 204)
         error_of(api.get(f"/api/model-keys/{key['id']}"), 404)

@@ -81,7 +81,7 @@ def test_last_owner_cannot_be_demoted(ws: Workspace) -> None:
 
 
 def test_revoked_key_is_401(ws: Workspace) -> None:
-    member_id, member_key = ws.add_user("member")
+    _, member_key = ws.add_user("member")
     with ws.server.client(member_key) as member:
         ok(member.get("/api/me"))
         keys = ok(member.get("/api/me/api-keys"))

@@ -34,9 +34,7 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def get_actor(
-    request: Request, session: Annotated[Session, Depends(get_session)]
-) -> Actor:
+def get_actor(request: Request, session: Annotated[Session, Depends(get_session)]) -> Actor:
     """The caller, from a bearer API key (or, later, a web session cookie)."""
     return authenticate(session, bearer_token(request))
 

@@ -35,18 +35,33 @@ def list_(
             catalog = active_catalog(session)
     finally:
         services.close()
-    table = Table("id", "kind", "context", "max out", "in $/1M", "out $/1M", "image $", title=f"catalog {catalog.version}")
-    for e in catalog.search(kind=kind, q=q):
-        table.add_row(
+    rows = [
+        (
             e.id + (" (deprecated)" if e.deprecated else ""),
             e.kind,
-            str(e.context_window or ""),
-            str(e.max_output_tokens or ""),
-            str(e.input_price if e.input_price is not None else ""),
-            str(e.output_price if e.output_price is not None else ""),
-            str(e.image_price if e.image_price is not None else ""),
+            _cell(e.context_window),
+            _cell(e.max_output_tokens),
+            _cell(e.input_price),
+            _cell(e.output_price),
+            _cell(e.image_price),
         )
+        for e in catalog.search(kind=kind, q=q)
+    ]
+    if not sys.stdout.isatty():  # pipes and scripts get whole ids, one entry a line
+        for row in rows:
+            typer.echo("\t".join(row))
+        return
+    table = Table(*_COLUMNS, title=f"catalog {catalog.version}")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
+
+
+_COLUMNS = ("id", "kind", "context", "max out", "in $/1M", "out $/1M", "image $")
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 @app.command("export")
@@ -66,7 +81,9 @@ def export(
 
 @app.command("update")
 def update(
-    source: Annotated[str, typer.Option("--from", help="A catalog file or URL (ours or models.dev api.json).")],
+    source: Annotated[
+        str, typer.Option("--from", help="A catalog file or URL (ours or models.dev api.json).")
+    ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the changes only.")] = False,
 ) -> None:
     """Show what was added, changed and removed, then apply it; pre-configured models follow."""

@@ -45,7 +45,9 @@ def init(
         str | None, typer.Option(help="The owner's password; generated when omitted.")
     ] = None,
     workspace_name: Annotated[str, typer.Option(help="Name of the workspace.")] = "Workspace",
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object for scripts.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON object for scripts.")
+    ] = False,
     if_needed: Annotated[
         bool, typer.Option("--if-needed", help="Do nothing when a workspace already exists.")
     ] = False,

@@ -57,7 +57,7 @@ def add(
     services = _services()
     try:
         workspace_id = _workspace_id(services, workspace)
-        data = UserCreate(email=email, role=role, name=name, password=password)  # type: ignore[arg-type]
+        data = UserCreate(email=email, role=role, name=name, password=password)
         with services.session() as session:
             row = add_user(session, workspace_id, data)
             session.flush()
@@ -92,7 +92,9 @@ def create(
             if user is None:
                 raise typer.BadParameter(f"No user '{email}' in the workspace.")
             issued = issue_key(session, workspace_id, user.id, name)
-            audit.record(session, None, "api_key.create", "api_key", issued.id, workspace_id=workspace_id)
+            audit.record(
+                session, None, "api_key.create", "api_key", issued.id, workspace_id=workspace_id
+            )
             session.commit()
             typer.echo(issued.key)
     finally:

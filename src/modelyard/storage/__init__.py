@@ -1,1 +1,1 @@
-"""Persistence: the engine factory, typed tables and Alembic migrations. Reached only by the domain."""
+"""Persistence: engine factory, typed tables, Alembic migrations. Reached only by the domain."""

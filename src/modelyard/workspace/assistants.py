@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,7 +15,7 @@ from modelyard.workspace.ids import new_id
 from modelyard.workspace.schemas import AssistantCreate, AssistantOut, AssistantUpdate
 
 
-def _model_for(session: Session, actor: Actor, model_id: str, tools: list[str]) -> ModelRow:
+def _model_for(session: Session, actor: Actor, model_id: str, tools: Sequence[str]) -> ModelRow:
     model = session.get(ModelRow, model_id)
     if model is None or model.workspace_id != actor.workspace_id:
         raise NotFound(f"No model with id '{model_id}' in this workspace.", param="model_id")
@@ -46,7 +48,7 @@ def _out(row: AssistantRow) -> AssistantOut:
 
 def create_assistant(session: Session, actor: Actor, data: AssistantCreate) -> AssistantOut:
     actor.require_admin()
-    tools = sorted(set(data.tools))
+    tools: list[str] = sorted(set(data.tools))
     model = _model_for(session, actor, data.model_id, tools)
     row = AssistantRow(
         id=new_id("ast"),
@@ -71,7 +73,7 @@ def update_assistant(
     for field in ("name", "instructions", "model_id", "tools"):
         if field in data.model_fields_set and getattr(data, field) is None:
             raise InvalidInput(f"'{field}' cannot be null.", param=field)
-    tools = sorted(set(data.tools)) if data.tools is not None else list(row.tools)
+    tools: list[str] = sorted(set(data.tools)) if data.tools is not None else list(row.tools)
     model = _model_for(session, actor, data.model_id or row.model_id, tools)
     row.model_id = model.id
     row.tools = tools
@@ -80,7 +82,11 @@ def update_assistant(
     if data.instructions is not None:
         row.instructions = data.instructions
     audit.record(
-        session, actor, "assistant.update", "assistant", row.id,
+        session,
+        actor,
+        "assistant.update",
+        "assistant",
+        row.id,
         fields=sorted(data.model_fields_set),
     )
     session.commit()

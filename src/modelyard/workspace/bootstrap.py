@@ -45,7 +45,9 @@ def create_workspace(
     )
     session.flush()
     key = issue_key(session, workspace.id, owner.id, "created by init")
-    audit.record(session, None, "workspace.create", "workspace", workspace.id, workspace_id=workspace.id)
+    audit.record(
+        session, None, "workspace.create", "workspace", workspace.id, workspace_id=workspace.id
+    )
     session.commit()
     return Bootstrapped(
         workspace_id=workspace.id,

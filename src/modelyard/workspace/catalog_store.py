@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import orjson
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -71,16 +70,26 @@ def apply_catalog(session: Session, new: Catalog) -> CatalogDiff:
             if model.catalog_status != "removed":
                 model.catalog_status = "removed"
                 audit.record(
-                    session, None, "catalog.entry_removed", "model", model.id,
-                    workspace_id=model.workspace_id, catalog_id=model.catalog_id,
+                    session,
+                    None,
+                    "catalog.entry_removed",
+                    "model",
+                    model.id,
+                    workspace_id=model.workspace_id,
+                    catalog_id=model.catalog_id,
                 )
             continue
         apply_catalog_entry(model, entry)
         if model.catalog_id in changed_ids or model.catalog_status == "removed":
             model.catalog_status = "changed"
             audit.record(
-                session, None, "catalog.entry_changed", "model", model.id,
-                workspace_id=model.workspace_id, catalog_id=model.catalog_id,
+                session,
+                None,
+                "catalog.entry_changed",
+                "model",
+                model.id,
+                workspace_id=model.workspace_id,
+                catalog_id=model.catalog_id,
                 version=new.version,
             )
     session.commit()

@@ -88,7 +88,9 @@ def check_fields(kind: str, preconfigured: bool, data: dict[str, Any]) -> None:
     for field, value in data.items():
         if field not in allowed:
             raise InvalidInput(
-                f"'{field}' does not apply to {kind} models.", param=field, code="field_not_for_kind"
+                f"'{field}' does not apply to {kind} models.",
+                param=field,
+                code="field_not_for_kind",
             )
         if preconfigured and field in FROM_CATALOG:
             raise InvalidInput(
@@ -136,9 +138,7 @@ def apply_fields(row: ModelRow, data: dict[str, Any]) -> None:
             row.max_images_count = value["count"] if value else None
             row.max_images_window_hours = value["window_hours"] if value else None
         elif field == "similarity_threshold":
-            row.similarity_threshold = (
-                value if value is not None else DEFAULT_SIMILARITY_THRESHOLD
-            )
+            row.similarity_threshold = value if value is not None else DEFAULT_SIMILARITY_THRESHOLD
         else:
             setattr(row, field, value)
 
@@ -169,9 +169,7 @@ def warnings_for(row: ModelRow, deployment_count: int) -> list[str]:
     if row.kind == "embedding" and row.input_price is None:
         out.append("No input price: calls are recorded with cost 0 until a price is set.")
     if row.catalog_status == "removed":
-        out.append(
-            "The catalog entry of this model was removed; it keeps its last known settings."
-        )
+        out.append("The catalog entry of this model was removed; it keeps its last known settings.")
     if deployment_count == 0:
         out.append("No deployment: calls fail until one is added.")
     return out

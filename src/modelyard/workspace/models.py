@@ -215,7 +215,7 @@ def _row_out(row: ModelRow, deps: list[DeploymentOut], fbs: list[FallbackRef]) -
     )
     return ModelOut(
         id=row.id,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=row.kind,
         slug=row.slug,
         catalog_id=row.catalog_id,
         catalog_status=row.catalog_status,
@@ -223,7 +223,7 @@ def _row_out(row: ModelRow, deps: list[DeploymentOut], fbs: list[FallbackRef]) -
         display_name=row.display_name,
         provider=row.provider,
         provider_model_name=row.provider_model_name,
-        region=row.region,  # type: ignore[arg-type]
+        region=row.region,
         description_en=row.description_en,
         description_de=row.description_de,
         visible=row.visible,

@@ -20,4 +20,6 @@ _ALSO_SERVED_BY: dict[str, frozenset[str]] = {
 
 def key_serves_model(key_provider: str, model_provider: str) -> bool:
     """True when a key of ``key_provider`` can carry calls for a model of ``model_provider``."""
-    return key_provider == model_provider or key_provider in _ALSO_SERVED_BY.get(model_provider, frozenset())
+    return key_provider == model_provider or key_provider in _ALSO_SERVED_BY.get(
+        model_provider, frozenset()
+    )

@@ -48,21 +48,32 @@ class ModelKeyCreate(Input):
     name: Name
     provider: Provider
     secret: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=4000)]
-    base_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
-    api_version: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    organization: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
+    base_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = (
         None
     )
+    api_version: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = (
+        None
+    )
+    organization: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+    ) = None
 
 
 class ModelKeyUpdate(Input):
     name: Name | None = None
-    secret: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=4000)] | None = None
-    base_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
-    api_version: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    organization: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
+    secret: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=4000)]
+        | None
+    ) = None
+    base_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = (
         None
     )
+    api_version: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = (
+        None
+    )
+    organization: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+    ) = None
 
 
 class KeyUsage(BaseModel):
@@ -197,13 +208,18 @@ class ModelOut(BaseModel):
 
 class DeploymentCreate(Input):
     key_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    model_identifier: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    model_identifier: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
     tpm_limit: int | None = Field(default=None, gt=0, le=10_000_000_000)
 
 
 class DeploymentUpdate(Input):
     key_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
-    model_identifier: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    model_identifier: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
     tpm_limit: int | None = Field(default=None, gt=0, le=10_000_000_000)
 
 

@@ -92,17 +92,22 @@ def update_user(session: Session, actor: Actor, user_id: str, data: UserUpdate) 
 
 
 def _owner_count(session: Session, workspace_id: str) -> int:
-    return session.scalar(
-        select(func.count())
-        .select_from(UserRow)
-        .where(UserRow.workspace_id == workspace_id, UserRow.role == "owner")
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(UserRow)
+            .where(UserRow.workspace_id == workspace_id, UserRow.role == "owner")
+        )
+        or 0
+    )
 
 
 def list_users(session: Session, actor: Actor) -> list[UserOut]:
     actor.require_admin()
     rows = session.scalars(
-        select(UserRow).where(UserRow.workspace_id == actor.workspace_id).order_by(UserRow.created_at)
+        select(UserRow)
+        .where(UserRow.workspace_id == actor.workspace_id)
+        .order_by(UserRow.created_at)
     )
     return [user_out(row) for row in rows]
 
@@ -150,6 +155,8 @@ def set_default_model(session: Session, actor: Actor, data: DefaultModelSet) -> 
             raise NotFound(f"No model with id '{data.model_id}'.", param="model_id")
         check_default_candidate(model)
     user.default_model_id = model.id if model else None
-    audit.record(session, actor, "user.default_model", "user", user.id, model_id=user.default_model_id)
+    audit.record(
+        session, actor, "user.default_model", "user", user.id, model_id=user.default_model_id
+    )
     session.commit()
     return DefaultModelOut(model_id=model.id if model else None, slug=model.slug if model else None)
