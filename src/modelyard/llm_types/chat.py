@@ -1,0 +1,110 @@
+"""Chat: messages made of parts, tools, and the request and answer of one completion call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from modelyard.llm_types.usage import Usage
+
+Role = Literal["system", "user", "assistant", "tool"]
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error"]
+
+
+@dataclass(slots=True)
+class TextPart:
+    text: str
+
+
+@dataclass(slots=True)
+class ImagePart:
+    """An image input: an ``https:`` URL or a ``data:<media type>;base64,...`` URL."""
+
+    url: str
+    detail: str | None = None
+
+    @property
+    def is_data_url(self) -> bool:
+        return self.url.startswith("data:")
+
+    def data(self) -> tuple[str, str]:
+        """(media type, base64 data) of a data URL."""
+        header, _, payload = self.url.partition(",")
+        media_type = header[5:].split(";", 1)[0] or "application/octet-stream"
+        return media_type, payload
+
+
+Part = TextPart | ImagePart
+
+
+@dataclass(slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # a JSON document, as the model produced it
+
+
+@dataclass(slots=True)
+class Message:
+    role: Role
+    parts: list[Part] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_call_id: str | None = None  # role "tool": which call this answers
+    name: str | None = None
+    reasoning: str | None = None
+
+    @property
+    def text(self) -> str:
+        """All text parts joined (what a text-only wire format can carry)."""
+        return "".join(part.text for part in self.parts if isinstance(part, TextPart))
+
+    @property
+    def has_images(self) -> bool:
+        return any(isinstance(part, ImagePart) for part in self.parts)
+
+
+@dataclass(slots=True)
+class ToolSpec:
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ChatRequest:
+    """One completion call, as the router hands it to an adapter.
+
+    ``model`` is the upstream model identifier of the chosen deployment, not the caller's slug.
+    ``tool_choice`` is ``"auto" | "none" | "required"`` or the name of one tool.
+    """
+
+    model: str
+    messages: list[Message]
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    stop: list[str] | None = None
+    tools: list[ToolSpec] | None = None
+    tool_choice: str | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: dict[str, Any] | None = None
+    reasoning_effort: str | None = None
+    seed: int | None = None
+    user: str | None = None
+    stream: bool = False
+    include_reasoning: bool = False
+
+    @property
+    def system_text(self) -> str:
+        return "\n\n".join(m.text for m in self.messages if m.role == "system")
+
+
+@dataclass(slots=True)
+class ChatResponse:
+    id: str
+    model: str
+    text: str
+    usage: Usage
+    finish_reason: FinishReason = "stop"
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    reasoning: str | None = None

@@ -1,0 +1,43 @@
+"""Events of a streamed chat answer, in the order a provider produces them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modelyard.llm_types.chat import FinishReason
+from modelyard.llm_types.usage import Usage
+
+
+@dataclass(slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(slots=True)
+class ReasoningDelta:
+    text: str
+
+
+@dataclass(slots=True)
+class ToolCallDelta:
+    """A piece of the ``index``-th tool call: ``id`` and ``name`` come with its first piece."""
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+@dataclass(slots=True)
+class Finish:
+    reason: FinishReason
+
+
+@dataclass(slots=True)
+class UsageReport:
+    """Usage as the provider reported it; several reports of one stream are added up."""
+
+    usage: Usage
+
+
+StreamEvent = TextDelta | ReasoningDelta | ToolCallDelta | Finish | UsageReport

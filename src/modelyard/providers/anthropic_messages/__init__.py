@@ -1,0 +1,44 @@
+"""Anthropic's Messages API wire format (``POST {base}/v1/messages``, operation ``messages``).
+
+``WIRE`` implements :class:`~modelyard.providers.base.ChatWire`; URL and auth headers come from
+the target's connection (``connections.ANTHROPIC``). The pieces:
+
+- :mod:`.request` builds the body (system lifted to ``system``, alternating merged turns,
+  ``tool_use`` / ``tool_result`` blocks, ``max_tokens`` defaulting to 4096, ``thinking``),
+- :mod:`.response` parses a ``message`` body, its usage and stop reason, and error bodies,
+- :mod:`.stream` decodes the event stream into internal stream events.
+
+Known limits: the internal messages carry no thinking signatures, so earlier thinking is not sent
+back, and thinking is left off where Anthropic would then refuse it (a tool loop in progress, a
+prefilled assistant message, a forced tool choice); ``response_format``, ``seed`` and
+``ImagePart.detail`` have no Messages API equivalent here and are not sent.
+"""
+
+from __future__ import annotations
+
+from modelyard.llm_types import ChatRequest, ChatResponse
+from modelyard.providers.anthropic_messages.request import DEFAULT_MAX_TOKENS, build_request
+from modelyard.providers.anthropic_messages.response import error_message, parse_message
+from modelyard.providers.anthropic_messages.stream import MessagesStreamDecoder
+from modelyard.providers.base import ChatWire, Target, UpstreamRequest
+
+
+class AnthropicMessagesWire:
+    """The Messages API as a :class:`~modelyard.providers.base.ChatWire`."""
+
+    def build_chat(self, request: ChatRequest, target: Target) -> UpstreamRequest:
+        return build_request(request, target)
+
+    def parse_chat(self, body: bytes) -> ChatResponse:
+        return parse_message(body)
+
+    def stream_decoder(self) -> MessagesStreamDecoder:
+        return MessagesStreamDecoder()
+
+    def error_message(self, body: bytes) -> str | None:
+        return error_message(body)
+
+
+WIRE: ChatWire = AnthropicMessagesWire()
+
+__all__ = ["DEFAULT_MAX_TOKENS", "WIRE", "AnthropicMessagesWire", "MessagesStreamDecoder"]

@@ -1,0 +1,187 @@
+"""Building a Messages API request (``POST /v1/messages``) from a :class:`ChatRequest`.
+
+Anthropic differs from OpenAI's Chat Completions in ways this module absorbs:
+
+- system messages become the top-level ``system`` string, wherever they were;
+- roles must alternate, so consecutive user (or assistant) messages are merged, and tool results
+  travel as ``tool_result`` blocks of a user message (placed first in it, as Anthropic requires);
+- ``max_tokens`` is required: ``request.max_tokens``, else :data:`DEFAULT_MAX_TOKENS`;
+- reasoning is a ``thinking`` budget, which must stay below ``max_tokens`` and forbids
+  ``temperature``/``top_p`` and forced tool choices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from modelyard.errors import BadRequest
+from modelyard.llm_types import ChatRequest, ImagePart, Message, TextPart, ToolCall, ToolSpec
+from modelyard.providers.base import Target, UpstreamRequest
+
+DEFAULT_MAX_TOKENS = 4096
+"""``max_tokens`` when the request has none (the gateway normally sets the model's maximum)."""
+
+THINKING_BUDGETS = {"minimal": 1024, "low": 1024, "medium": 4096, "high": 16384, "xhigh": 32768}
+"""``budget_tokens`` per ``reasoning_effort``; ``include_reasoning`` alone means ``medium``."""
+
+Block = dict[str, Any]
+
+
+def build_body(request: ChatRequest) -> dict[str, Any]:
+    """The JSON body of a Messages API call."""
+    body: dict[str, Any] = {
+        "model": request.model,
+        "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
+        "messages": _messages(request.messages),
+    }
+    system = request.system_text
+    if system:
+        body["system"] = system
+    if request.stop:
+        body["stop_sequences"] = list(request.stop)
+    if request.tools:
+        body["tools"] = [_tool(tool) for tool in request.tools]
+        choice = _tool_choice(request.tool_choice, request.parallel_tool_calls)
+        if choice is not None:
+            body["tool_choice"] = choice
+    if request.user:
+        body["metadata"] = {"user_id": request.user}
+    budget = _thinking_budget(request)
+    if budget is not None:
+        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        if budget >= body["max_tokens"]:
+            # Keep the room asked for the visible answer on top of the thinking budget.
+            body["max_tokens"] += budget
+    else:
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.top_p is not None:
+            body["top_p"] = request.top_p
+    if request.stream:
+        body["stream"] = True
+    return body
+
+
+def build_request(request: ChatRequest, target: Target) -> UpstreamRequest:
+    return UpstreamRequest(
+        url=target.url("messages", stream=request.stream),
+        headers=target.headers(),
+        json=build_body(request),
+        stream=request.stream,
+    )
+
+
+def _thinking_budget(request: ChatRequest) -> int | None:
+    """The thinking budget, or None when thinking is off or cannot be used for this call.
+
+    Anthropic refuses thinking with a forced tool choice and with a prefilled (final) assistant
+    message, and while a tool loop continues (the last assistant message called tools) it wants
+    that turn's signed thinking blocks back, which the internal messages do not carry: thinking
+    is left off in those three cases.
+    """
+    effort = request.reasoning_effort
+    if effort == "none" or (effort is None and not request.include_reasoning):
+        return None
+    if request.tools and request.tool_choice not in (None, "auto", "none"):
+        return None
+    assistant = next((m for m in reversed(request.messages) if m.role == "assistant"), None)
+    if assistant is not None and (assistant is request.messages[-1] or assistant.tool_calls):
+        return None
+    return THINKING_BUDGETS.get(effort or "medium", THINKING_BUDGETS["medium"])
+
+
+def _messages(messages: list[Message]) -> list[dict[str, Any]]:
+    """Anthropic's alternating user/assistant turns, each a list of content blocks."""
+    turns: list[dict[str, Any]] = []
+    for message in messages:
+        if message.role == "system":
+            continue
+        role = "assistant" if message.role == "assistant" else "user"
+        blocks = _blocks(message)
+        if not blocks:
+            continue  # Anthropic refuses empty content; merging keeps the alternation
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"].extend(blocks)
+        else:
+            turns.append({"role": role, "content": blocks})
+    for turn in turns:
+        if turn["role"] == "user":
+            # tool_result blocks must come before anything else in their user turn
+            turn["content"].sort(key=lambda block: block["type"] != "tool_result")
+    return turns
+
+
+def _blocks(message: Message) -> list[Block]:
+    if message.role == "tool":
+        if not message.tool_call_id:
+            raise BadRequest("A tool message has no tool_call_id.", param="messages")
+        result: Block = {"type": "tool_result", "tool_use_id": message.tool_call_id}
+        content = _content(message)
+        if content:
+            only_text = all(block["type"] == "text" for block in content)
+            result["content"] = message.text if only_text else content
+        return [result]
+    blocks = _content(message)
+    if message.role == "assistant":
+        blocks.extend(_tool_use(call) for call in message.tool_calls)
+    return blocks
+
+
+def _content(message: Message) -> list[Block]:
+    blocks: list[Block] = []
+    for part in message.parts:
+        if isinstance(part, TextPart):
+            if part.text:  # Anthropic refuses empty text blocks
+                blocks.append({"type": "text", "text": part.text})
+        elif isinstance(part, ImagePart):
+            blocks.append(_image(part))
+    return blocks
+
+
+def _image(part: ImagePart) -> Block:
+    if not part.is_data_url:
+        return {"type": "image", "source": {"type": "url", "url": part.url}}
+    if ";base64," not in part.url[: part.url.find(",") + 1]:
+        raise BadRequest("Image data URLs must be base64-encoded.", param="messages")
+    media_type, data = part.data()
+    return {"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}}
+
+
+def _tool_use(call: ToolCall) -> Block:
+    try:
+        arguments = orjson.loads(call.arguments) if call.arguments.strip() else {}
+    except orjson.JSONDecodeError:
+        raise BadRequest(
+            f"The arguments of tool call '{call.id}' are not valid JSON.", param="messages"
+        ) from None
+    if not isinstance(arguments, dict):
+        raise BadRequest(
+            f"The arguments of tool call '{call.id}' are not a JSON object.", param="messages"
+        )
+    return {"type": "tool_use", "id": call.id, "name": call.name, "input": arguments}
+
+
+def _tool(tool: ToolSpec) -> Block:
+    schema = tool.parameters or {"type": "object", "properties": {}}
+    spec: Block = {"name": tool.name, "input_schema": schema}
+    if tool.description:
+        spec["description"] = tool.description
+    return spec
+
+
+def _tool_choice(choice: str | None, parallel: bool | None) -> Block | None:
+    if choice == "none":
+        return {"type": "none"}
+    if choice is None and parallel is not False:
+        return None
+    if choice is None or choice == "auto":
+        block: Block = {"type": "auto"}
+    elif choice == "required":
+        block = {"type": "any"}
+    else:
+        block = {"type": "tool", "name": choice}
+    if parallel is False:
+        block["disable_parallel_tool_use"] = True
+    return block
