@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from modelyard.settings import Settings
+from modelyard.testing import FakeProvider
 from tests.support import RunningServer, Workspace, new_workspace, postgres_database, running_server
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -20,6 +21,7 @@ def make_settings(data_dir: Path, database_url: str | None) -> Settings:
         secret_key=None,
         redis_url=None,
         allowed_upstream_hosts=["127.0.0.1"],
+        upstream_timeout=2.0,
     )
 
 
@@ -38,6 +40,13 @@ def server(
             running_server(make_settings(data_dir, url), "postgresql") as running,
         ):
             yield running
+
+
+@pytest.fixture(scope="session")
+def fake() -> Iterator[FakeProvider]:
+    """The fake upstream provider, speaking every wire format on loopback."""
+    with FakeProvider() as running:
+        yield running
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelyard import __version__
 from modelyard.admin_api import (
@@ -20,9 +21,61 @@ from modelyard.admin_api import (
     system_routes,
     user_routes,
 )
+from modelyard.gateway.app import create_gateway
+from modelyard.gateway.context import GatewayContext
+from modelyard.routing.select import DeploymentPicker
 from modelyard.services import Services
 from modelyard.settings import Settings
 from modelyard.workspace.catalog_store import ensure_stored
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class _ReloadConfigAfterChanges:
+    """After a successful admin change through ``/api``, drop the gateway's cached configuration
+    so the very next call sees it (other processes notice within a second). Plain ASGI: other
+    paths pass straight through at no cost."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in _READ_METHODS
+            or not scope["path"].startswith("/api/")
+        ):
+            await self.app(scope, receive, send)
+            return
+
+        async def watch(message: Message) -> None:
+            # Before the caller hears of the change: their next call must already see it.
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                scope["app"].state.services.config.invalidate()
+            await send(message)
+
+        await self.app(scope, receive, watch)
+
+
+class _LazyGateway:
+    """The ``/v1`` app, built on first use from the services the lifespan created."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+        self._gateway: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._gateway is None:
+            services: Services = self._app.state.services
+            self._gateway = create_gateway(
+                GatewayContext(
+                    config=services.config,
+                    upstream=services.upstream,
+                    picker=DeploymentPicker(),
+                    meter=services.meter,
+                )
+            )
+        await self._gateway(scope, receive, send)
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
@@ -35,9 +88,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         with built.session() as session:
             ensure_stored(session)
         app.state.services = built
+        built.config.start()
         try:
             yield
         finally:
+            await built.config.stop()
+            await built.upstream.close()
             if own:
                 built.close()
 
@@ -48,6 +104,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     error_handlers.install(app)
+
+    app.add_middleware(_ReloadConfigAfterChanges)
+    gateway = _LazyGateway(app)
+    app.mount("/v1", gateway)
     for module in (
         system_routes,
         catalog_routes,

@@ -1,5 +1,6 @@
 """The long-lived parts of a running Modelyard, built once from settings and shared by every
-entry point: the database engine and session factory, the secret box, the settings."""
+entry point: the database engine and session factory, the secret box, the configuration
+cache and upstream client of the gateway, the meter."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from modelyard.providers.http import UpstreamClient
+from modelyard.routing.config_store import ConfigStore
 from modelyard.security import SecretBox
 from modelyard.settings import Settings
 from modelyard.storage.engine import make_engine, make_session_factory
 from modelyard.storage.migrate import upgrade
+from modelyard.usage.meter import MemoryMeter, Meter
 
 
 @dataclass
@@ -22,6 +26,9 @@ class Services:
     engine: Engine
     sessions: sessionmaker[Session]
     secret_box: SecretBox
+    config: ConfigStore
+    upstream: UpstreamClient
+    meter: Meter
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Services:
@@ -30,11 +37,18 @@ class Services:
         engine = make_engine(settings.resolved_database_url)
         if migrate:
             upgrade(engine)
+        sessions = make_session_factory(engine)
+        box = SecretBox.from_settings(settings)
         return cls(
             settings=settings,
             engine=engine,
-            sessions=make_session_factory(engine),
-            secret_box=SecretBox.from_settings(settings),
+            sessions=sessions,
+            secret_box=box,
+            config=ConfigStore(sessions, box),
+            upstream=UpstreamClient(
+                settings.allowed_upstream_hosts, timeout=settings.upstream_timeout
+            ),
+            meter=MemoryMeter(),
         )
 
     @contextmanager

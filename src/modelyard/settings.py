@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         default_factory=list,
         description="hosts or CIDRs that upstream base URLs may resolve to despite being private",
     )
+    upstream_timeout: float = Field(
+        default=120.0, gt=0, description="seconds to wait for an upstream's next bytes"
+    )
     host: str = "127.0.0.1"
     port: int = 8080
     log_level: str = "info"

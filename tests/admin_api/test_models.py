@@ -308,10 +308,3 @@ def test_delete_model(ws: Workspace) -> None:
         ok(api.delete(f"/api/models/{model['id']}"), 204)
         error_of(api.get(f"/api/models/{model['id']}"), 404)
         error_of(api.delete(f"/api/models/{model['id']}"), 404)
-
-
-def test_model_test_endpoint_waits_for_the_gateway(ws: Workspace) -> None:
-    model = create(ws, MANUAL_COMPLETION)
-    with ws.owner() as api:
-        error = error_of(api.post(f"/api/models/{model['id']}/test", json={}), 501)
-        assert "gateway" in error["message"]

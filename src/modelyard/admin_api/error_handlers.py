@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
-from modelyard.errors import ModelyardError, RateLimited
+from modelyard.errors import ModelyardError
+from modelyard.gateway.http_io import error_response
 from modelyard.json_response import JSONBytesResponse
 
 _STATUS_TYPES = {
@@ -51,12 +53,9 @@ def _validation_message(error: dict[str, Any], param: str | None) -> str:
     return f"'{param}': {message}" if param else message
 
 
-async def _modelyard_error(_request: Request, exc: Exception) -> JSONBytesResponse:
+async def _modelyard_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ModelyardError)
-    headers = {}
-    if isinstance(exc, RateLimited):
-        headers["retry-after"] = str(max(1, round(exc.retry_after)))
-    return JSONBytesResponse(exc.body(), status_code=exc.status, headers=headers)
+    return error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONBytesResponse:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
+import anyio.to_thread
 from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from modelyard.admin_api.deps import AdminDep, SessionDep
-from modelyard.errors import ModelyardError
+from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
+from modelyard.routing.live_test import run_live_test
+from modelyard.routing.snapshot import ModelConfig, load_workspace
 from modelyard.workspace import deployments, fallbacks, models
 from modelyard.workspace.schemas import (
     DeploymentCreate,
@@ -21,11 +24,6 @@ from modelyard.workspace.schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["models"])
-
-
-class NotImplementedYet(ModelyardError):
-    status = 501
-    type = "not_implemented"
 
 
 @router.post("/models", status_code=201)
@@ -92,10 +90,26 @@ def set_fallbacks(
     return {"fallbacks": fallbacks.set_fallbacks(session, actor, model_id, data)}
 
 
+class ModelTestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prompt: str | None = Field(default=None, max_length=4000)
+
+
 @router.post("/models/{model_id}/test")
-def test_model(model_id: str, actor: AdminDep, session: SessionDep) -> None:
-    models.get_model(session, actor, model_id)
-    raise NotImplementedYet(
-        "The live model test arrives with the gateway; the model is saved and can be tested then.",
-        code="not_implemented",
-    )
+async def test_model(
+    model_id: str,
+    actor: AdminDep,
+    services: ServicesDep,
+    data: ModelTestRequest | None = None,
+) -> dict[str, Any]:
+    """Send a real request through each deployment (hidden models included) and probe each
+    declared capability; the answer says what works before members rely on it."""
+
+    def load() -> ModelConfig:
+        with services.session() as session:
+            row = models.load_row(session, actor, model_id)
+            config = load_workspace(session, services.secret_box, actor.workspace_id)
+            return config.models_by_id[row.id]
+
+    model = await anyio.to_thread.run_sync(load)
+    return await run_live_test(services.upstream, model, data.prompt if data else None)

@@ -73,10 +73,13 @@ def update_assistant(
     for field in ("name", "instructions", "model_id", "tools"):
         if field in data.model_fields_set and getattr(data, field) is None:
             raise InvalidInput(f"'{field}' cannot be null.", param=field)
-    tools: list[str] = sorted(set(data.tools)) if data.tools is not None else list(row.tools)
-    model = _model_for(session, actor, data.model_id or row.model_id, tools)
-    row.model_id = model.id
-    row.tools = tools
+    if data.model_id is not None or data.tools is not None:
+        # Re-check only what changes: renaming an assistant must not fail because its model
+        # has since lost a flag (the gateway refuses such an assistant until it is fixed).
+        tools: list[str] = sorted(set(data.tools)) if data.tools is not None else list(row.tools)
+        model = _model_for(session, actor, data.model_id or row.model_id, tools)
+        row.model_id = model.id
+        row.tools = tools
     if data.name is not None:
         row.name = data.name
     if data.instructions is not None:

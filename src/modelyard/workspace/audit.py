@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from modelyard.storage.tables import AuditRow
+from modelyard.storage.tables import AuditRow, WorkspaceRow
 from modelyard.workspace.actor import Actor
 
 
@@ -36,6 +36,13 @@ def record(
     ws = workspace_id if workspace_id is not None else (actor.workspace_id if actor else None)
     if ws is None:
         raise ValueError("an audit row needs a workspace")
+    # Every audited change is a configuration change: bumping the version tells every gateway
+    # process (this one and other replicas) to reload the workspace's configuration.
+    session.execute(
+        update(WorkspaceRow)
+        .where(WorkspaceRow.id == ws)
+        .values(config_version=WorkspaceRow.config_version + 1)
+    )
     session.add(
         AuditRow(
             workspace_id=ws,

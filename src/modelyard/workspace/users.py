@@ -72,6 +72,9 @@ def update_user(session: Session, actor: Actor, user_id: str, data: UserUpdate) 
     actor.require_admin()
     row = load_user(session, actor, user_id)
     sent = data.model_fields_set
+    for field in ("name", "role", "language", "password"):
+        if field in sent and getattr(data, field) is None:
+            raise InvalidInput(f"'{field}' cannot be null.", param=field)
     if data.role is not None and data.role != row.role:
         _check_role_change(actor, row.role, data.role)
         if row.role == "owner" and _owner_count(session, actor.workspace_id) <= 1:

@@ -1,0 +1,274 @@
+"""OpenAI-shaped request bodies -> internal requests, with a clear 400 for anything malformed.
+
+Unknown top-level fields are ignored (SDKs add new ones all the time), except those that would
+let a caller pick the upstream or its credentials: those are refused wherever they appear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelyard.errors import BadRequest
+from modelyard.llm_types import (
+    ChatRequest,
+    EmbeddingRequest,
+    ImagePart,
+    Message,
+    Part,
+    TextPart,
+    ToolCall,
+    ToolSpec,
+)
+
+FORBIDDEN_KEYS = frozenset(
+    {
+        "api_base",
+        "base_url",
+        "api_key",
+        "api_version",
+        "api_type",
+        "azure_endpoint",
+        "azure_ad_token",
+        "deployment_id",
+        "organization",
+        "headers",
+        "extra_headers",
+        "extra_query",
+        "extra_body",
+        "custom_llm_provider",
+        "litellm_params",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "vertex_credentials",
+        "vertex_project",
+        "upstream",
+        "endpoint",
+    }
+)
+# JSON schemas written by the caller may name properties anything at all.
+_FREE_FORM = frozenset({"parameters", "schema", "json_schema", "input_schema"})
+
+
+def refuse_upstream_overrides(value: Any, path: str = "") -> None:
+    """400 when a body tries to choose the upstream, its URL, key or headers, at any depth."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in FORBIDDEN_KEYS:
+                where = f"{path}.{key}" if path else key
+                raise BadRequest(
+                    f"'{where}' is not accepted: the workspace's configuration decides where a "
+                    "call goes and with which credentials.",
+                    param=where,
+                    code="upstream_override_refused",
+                )
+            if key not in _FREE_FORM:
+                refuse_upstream_overrides(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            refuse_upstream_overrides(item, f"{path}[{index}]")
+
+
+def _fail(param: str, message: str) -> BadRequest:
+    return BadRequest(f"'{param}': {message}", param=param)
+
+
+def _str(body: dict[str, Any], key: str, param: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _fail(param, "must be a string.")
+    return value
+
+
+def _number(body: dict[str, Any], key: str, low: float, high: float) -> float | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise _fail(key, f"must be a number from {low} to {high}.")
+    return float(value)
+
+
+def _positive_int(body: dict[str, Any], key: str) -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _fail(key, "must be a positive integer.")
+    return value
+
+
+def _parts(content: Any, param: str) -> list[Part]:
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [TextPart(content)]
+    if not isinstance(content, list):
+        raise _fail(param, "must be a string or a list of content parts.")
+    parts: list[Part] = []
+    for index, part in enumerate(content):
+        where = f"{param}[{index}]"
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text" and isinstance(part.get("text"), str):
+            parts.append(TextPart(part["text"]))
+        elif kind == "image_url":
+            image = part.get("image_url")
+            url = image.get("url") if isinstance(image, dict) else image
+            if not isinstance(url, str) or not url.startswith(
+                ("data:image/", "https://", "http://")
+            ):
+                raise _fail(f"{where}.image_url", "must be an https URL or a data:image/... URL.")
+            detail = image.get("detail") if isinstance(image, dict) else None
+            parts.append(ImagePart(url, detail if isinstance(detail, str) else None))
+        else:
+            raise _fail(f"{where}.type", f"content part type '{kind}' is not supported here.")
+    return parts
+
+
+def _tool_calls(raw: Any, param: str) -> list[ToolCall]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise _fail(param, "must be a list.")
+    calls = []
+    for index, call in enumerate(raw):
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            raise _fail(f"{param}[{index}].function", "must name the function.")
+        arguments = function.get("arguments", "{}")
+        if not isinstance(arguments, str):
+            raise _fail(f"{param}[{index}].function.arguments", "must be a JSON string.")
+        calls.append(ToolCall(str(call.get("id") or f"call_{index}"), function["name"], arguments))
+    return calls
+
+
+def _message(raw: Any, index: int) -> Message:
+    param = f"messages[{index}]"
+    if not isinstance(raw, dict):
+        raise _fail(param, "must be an object.")
+    role = raw.get("role")
+    if role == "developer":
+        role = "system"
+    if role not in ("system", "user", "assistant", "tool"):
+        raise _fail(f"{param}.role", "must be one of system, developer, user, assistant, tool.")
+    message = Message(role=role, parts=_parts(raw.get("content"), f"{param}.content"))
+    if role in ("system", "tool") and message.has_images:
+        raise _fail(f"{param}.content", f"{role} messages carry text only.")
+    if role == "assistant":
+        message.tool_calls = _tool_calls(raw.get("tool_calls"), f"{param}.tool_calls")
+    if role == "tool":
+        tool_call_id = raw.get("tool_call_id")
+        if not isinstance(tool_call_id, str) or not tool_call_id:
+            raise _fail(f"{param}.tool_call_id", "is required for tool messages.")
+        message.tool_call_id = tool_call_id
+    name = raw.get("name")
+    message.name = name if isinstance(name, str) else None
+    return message
+
+
+def _tools(raw: Any) -> list[ToolSpec] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise _fail("tools", "must be a list.")
+    tools = []
+    for index, tool in enumerate(raw):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(tool, dict) or tool.get("type", "function") != "function":
+            raise _fail(f"tools[{index}].type", "only function tools are supported.")
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            raise _fail(f"tools[{index}].function.name", "is required.")
+        parameters = function.get("parameters") or {"type": "object", "properties": {}}
+        if not isinstance(parameters, dict):
+            raise _fail(f"tools[{index}].function.parameters", "must be a JSON schema object.")
+        description = function.get("description")
+        tools.append(
+            ToolSpec(
+                function["name"], description if isinstance(description, str) else None, parameters
+            )
+        )
+    return tools
+
+
+def _tool_choice(raw: Any) -> str | None:
+    if raw is None or raw in ("auto", "none", "required"):
+        return raw  # type: ignore[no-any-return]
+    if isinstance(raw, dict) and isinstance(raw.get("function"), dict):
+        name = raw["function"].get("name")
+        if isinstance(name, str):
+            return name
+    raise _fail("tool_choice", "must be auto, none, required or a function.")
+
+
+def chat_request(body: dict[str, Any]) -> ChatRequest:
+    """The internal chat request; ``model`` still holds the caller's slug (or "")."""
+    refuse_upstream_overrides(body)
+    raw_messages = body.get("messages")
+    if not isinstance(raw_messages, list) or not raw_messages:
+        raise _fail("messages", "must be a non-empty list.")
+    if body.get("n") not in (None, 1):
+        raise _fail("n", "only n=1 is supported.")
+    stop = body.get("stop")
+    if isinstance(stop, str):
+        stop = [stop]
+    if stop is not None and not (isinstance(stop, list) and all(isinstance(s, str) for s in stop)):
+        raise _fail("stop", "must be a string or a list of strings.")
+    max_tokens = _positive_int(body, "max_completion_tokens") or _positive_int(body, "max_tokens")
+    response_format = body.get("response_format")
+    if response_format is not None and not isinstance(response_format, dict):
+        raise _fail("response_format", "must be an object.")
+    seed = body.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise _fail("seed", "must be an integer.")
+    parallel = body.get("parallel_tool_calls")
+    return ChatRequest(
+        model=_str(body, "model", "model") or "",
+        messages=[_message(raw, i) for i, raw in enumerate(raw_messages)],
+        max_tokens=max_tokens,
+        temperature=_number(body, "temperature", 0, 2),
+        top_p=_number(body, "top_p", 0, 1),
+        stop=stop,
+        tools=_tools(body.get("tools")) or None,
+        tool_choice=_tool_choice(body.get("tool_choice")),
+        parallel_tool_calls=parallel if isinstance(parallel, bool) else None,
+        response_format=response_format,
+        reasoning_effort=_str(body, "reasoning_effort", "reasoning_effort"),
+        seed=seed,
+        user=_str(body, "user", "user"),
+        stream=body.get("stream") is True,
+    )
+
+
+def embedding_request(body: dict[str, Any]) -> tuple[EmbeddingRequest, str]:
+    """The internal request and the wanted ``encoding_format`` ("float" or "base64")."""
+    refuse_upstream_overrides(body)
+    raw = body.get("input")
+    if isinstance(raw, str):
+        inputs: list[str] | list[list[int]] = [raw]
+    elif isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):
+        inputs = raw
+    elif (
+        isinstance(raw, list)
+        and raw
+        and all(isinstance(x, int) and not isinstance(x, bool) for x in raw)
+    ):
+        inputs = [raw]
+    elif (
+        isinstance(raw, list)
+        and raw
+        and all(isinstance(x, list) and x and all(isinstance(t, int) for t in x) for x in raw)
+    ):
+        inputs = raw
+    else:
+        raise _fail("input", "must be a string, a list of strings, or token arrays.")
+    if len(inputs) > 2048:
+        raise _fail("input", "at most 2048 inputs per request.")
+    encoding = body.get("encoding_format") or "float"
+    if encoding not in ("float", "base64"):
+        raise _fail("encoding_format", "must be float or base64.")
+    request = EmbeddingRequest(
+        model=_str(body, "model", "model") or "",
+        inputs=inputs,
+        dimensions=_positive_int(body, "dimensions"),
+        user=_str(body, "user", "user"),
+    )
+    return request, encoding

@@ -1,0 +1,145 @@
+"""Internal answers -> OpenAI's response shapes (and chunk shapes for streams)."""
+
+from __future__ import annotations
+
+import base64
+import struct
+from typing import Any
+
+from modelyard.llm_types import (
+    ChatResponse,
+    EmbeddingResponse,
+    Finish,
+    ImageResponse,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+)
+
+
+def usage_dict(usage: Usage) -> dict[str, Any]:
+    """OpenAI's ``usage`` block; cache writes ride along in ``prompt_tokens_details``."""
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+        "prompt_tokens_details": {
+            "cached_tokens": usage.cache_read_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
+        },
+        "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+    }
+
+
+def chat_completion(
+    answer: ChatResponse, model: str, created: int, *, show_reasoning: bool
+) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": answer.text or None}
+    if not answer.tool_calls and message["content"] is None:
+        message["content"] = ""
+    if answer.tool_calls:
+        message["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in answer.tool_calls
+        ]
+    if show_reasoning and answer.reasoning:
+        message["reasoning_content"] = answer.reasoning
+    return {
+        "id": answer.id,
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": answer.finish_reason}],
+        "usage": usage_dict(answer.usage),
+    }
+
+
+class ChunkWriter:
+    """Turns stream events into ``chat.completion.chunk`` objects of one answer."""
+
+    __slots__ = ("_base", "_role_sent", "_show_reasoning")
+
+    def __init__(
+        self, completion_id: str, model: str, created: int, *, show_reasoning: bool
+    ) -> None:
+        self._base = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+        }
+        self._role_sent = False
+        self._show_reasoning = show_reasoning
+
+    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        if not self._role_sent:
+            delta = {"role": "assistant", **delta}
+            self._role_sent = True
+        return {**self._base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    def event(self, event: StreamEvent) -> dict[str, Any] | None:
+        if isinstance(event, TextDelta):
+            return self._chunk({"content": event.text}) if event.text else None
+        if isinstance(event, ReasoningDelta):
+            if not self._show_reasoning or not event.text:
+                return None
+            return self._chunk({"reasoning_content": event.text})
+        if isinstance(event, ToolCallDelta):
+            call: dict[str, Any] = {
+                "index": event.index,
+                "function": {"arguments": event.arguments},
+            }
+            if event.id is not None:
+                call["id"] = event.id
+                call["type"] = "function"
+            if event.name is not None:
+                call["function"]["name"] = event.name
+            return self._chunk({"tool_calls": [call]})
+        if isinstance(event, Finish):
+            return self._chunk({}, event.reason)
+        return None  # usage is sent once, at the end
+
+    def usage(self, usage: Usage) -> dict[str, Any]:
+        return {**self._base, "choices": [], "usage": usage_dict(usage)}
+
+
+def embeddings(answer: EmbeddingResponse, model: str, encoding: str) -> dict[str, Any]:
+    data = []
+    for index, vector in enumerate(answer.vectors):
+        value: list[float] | str = vector
+        if encoding == "base64":
+            value = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": value})
+    return {
+        "object": "list",
+        "data": data,
+        "model": model,
+        "usage": {
+            "prompt_tokens": answer.usage.prompt_tokens,
+            "total_tokens": answer.usage.prompt_tokens,
+        },
+    }
+
+
+def images(answer: ImageResponse, created: int) -> dict[str, Any]:
+    data = []
+    for image in answer.images:
+        item: dict[str, Any] = {}
+        if image.b64_json is not None:
+            item["b64_json"] = image.b64_json
+        if image.url is not None:
+            item["url"] = image.url
+        if image.revised_prompt is not None:
+            item["revised_prompt"] = image.revised_prompt
+        data.append(item)
+    body: dict[str, Any] = {"created": created, "data": data}
+    usage = answer.usage
+    if usage.input_tokens or usage.output_tokens:
+        body["usage"] = {
+            "input_tokens": usage.prompt_tokens,
+            "output_tokens": usage.output_tokens,
+            "total_tokens": usage.total_tokens,
+        }
+    return body

@@ -1,0 +1,1 @@
+"""Usage: metering each call, pricing it exactly, recording and reporting it."""

@@ -1,0 +1,52 @@
+"""The metering hook: every gateway call, successful or not, is handed over as one record.
+
+The gateway builds a :class:`CallRecord`; whatever :class:`Meter` the app was built with takes
+it (the usage recorder stores them; tests may collect them). ``record`` must not block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from modelyard.llm_types import Usage
+from modelyard.usage.cost import UnitPrices
+
+
+@dataclass(slots=True)
+class CallRecord:
+    workspace_id: str
+    user_id: str
+    api_key_id: str | None
+    endpoint: str  # "chat" | "embeddings" | "images"
+    model_id: str | None
+    model_slug: str | None
+    deployment_id: str | None
+    status: int
+    usage: Usage
+    prices: UnitPrices
+    cost_usd: Decimal
+    latency_ms: float
+    started_at: datetime
+    fallback_path: list[str] = field(default_factory=list)
+    error: str | None = None
+    stream: bool = False
+
+
+class Meter(Protocol):
+    def record(self, call: CallRecord) -> None: ...
+
+
+class MemoryMeter:
+    """Keeps the last records in memory (the default until the durable recorder exists)."""
+
+    def __init__(self, keep: int = 10_000) -> None:
+        self.records: list[CallRecord] = []
+        self._keep = keep
+
+    def record(self, call: CallRecord) -> None:
+        self.records.append(call)
+        if len(self.records) > self._keep:
+            del self.records[: len(self.records) - self._keep]
