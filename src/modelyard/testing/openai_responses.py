@@ -119,7 +119,10 @@ def build_response(request: FakeRequest, model: str) -> dict[str, Any]:
         )
     usage = {
         "input_tokens": prompt,
-        "input_tokens_details": {"cached_tokens": prompt // 2 if is_cache_model(model) else 0},
+        "input_tokens_details": {
+            "cached_tokens": prompt // 2 if is_cache_model(model) else 0,
+            "cache_write_tokens": 0,
+        },
         "output_tokens": completion,
         "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
         "total_tokens": prompt + completion,
