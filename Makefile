@@ -31,8 +31,8 @@ test: install-test lint
 	$(BIN)/pytest -q
 
 lint: install-test
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests scripts $(wildcard bench)
+	$(BIN)/ruff format --check src tests scripts $(wildcard bench)
 	$(BIN)/mypy
 
 ## Rebuild the bundled catalog from ../shared/catalog-source.
