@@ -22,8 +22,7 @@ from modelyard.admin_api import (
     user_routes,
 )
 from modelyard.gateway.app import create_gateway
-from modelyard.gateway.context import GatewayContext
-from modelyard.routing.select import DeploymentPicker
+from modelyard.gateway.context import gateway_context
 from modelyard.services import Services
 from modelyard.settings import Settings
 from modelyard.workspace.catalog_store import ensure_stored
@@ -67,14 +66,7 @@ class _LazyGateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._gateway is None:
             services: Services = self._app.state.services
-            self._gateway = create_gateway(
-                GatewayContext(
-                    config=services.config,
-                    upstream=services.upstream,
-                    picker=DeploymentPicker(),
-                    meter=services.meter,
-                )
-            )
+            self._gateway = create_gateway(gateway_context(services))
         await self._gateway(scope, receive, send)
 
 

@@ -8,6 +8,7 @@ from modelyard.errors import Unauthenticated
 from modelyard.providers.http import UpstreamClient
 from modelyard.routing.config_store import Caller, ConfigStore
 from modelyard.routing.select import DeploymentPicker
+from modelyard.services import Services
 from modelyard.usage.meter import Meter
 
 
@@ -25,3 +26,13 @@ class GatewayContext:
                 "Missing API key: send 'Authorization: Bearer <key>'.", code="missing_api_key"
             )
         return await self.config.caller(token.strip())
+
+
+def gateway_context(services: Services) -> GatewayContext:
+    """The gateway's share of the running services."""
+    return GatewayContext(
+        config=services.config,
+        upstream=services.upstream,
+        picker=DeploymentPicker(),
+        meter=services.meter,
+    )

@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -184,3 +186,50 @@ class CatalogRow(Base):
     version: Mapped[str] = mapped_column(String(100))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UsageRow(Base):
+    """One gateway call, successful or not, with the unit prices in force at the time: a later
+    price change never rewrites history. Written in batches, off the request path."""
+
+    __tablename__ = "usage_records"
+    __table_args__ = (Index("ix_usage_workspace_started", "workspace_id", "started_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[str] = mapped_column(String(40))
+    api_key_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    endpoint: Mapped[str] = mapped_column(String(20))
+    model_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    model_slug: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    deployment_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    fallback_path: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[int] = mapped_column(Integer)
+    stream: Mapped[bool] = mapped_column(Boolean, default=False)
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cache_read_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    images: Mapped[int] = mapped_column(Integer, default=0)
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    input_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+    output_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+    cache_read_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+    cache_write_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+    image_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+    cost_usd: Mapped[Decimal] = mapped_column(DecimalText)
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ImageQuotaRow(Base):
+    """The current window of a user's image quota on one model (max images per user)."""
+
+    __tablename__ = "image_quota_windows"
+
+    model_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(40), index=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,6 +6,7 @@ it (the usage recorder stores them; tests may collect them). ``record`` must not
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -15,8 +16,14 @@ from modelyard.llm_types import Usage
 from modelyard.usage.cost import UnitPrices
 
 
+def new_record_id() -> str:
+    return f"use_{secrets.token_hex(12)}"
+
+
 @dataclass(slots=True)
 class CallRecord:
+    """One call as it will be stored; ``id`` makes replaying a journal idempotent."""
+
     workspace_id: str
     user_id: str
     api_key_id: str | None
@@ -33,6 +40,7 @@ class CallRecord:
     fallback_path: list[str] = field(default_factory=list)
     error: str | None = None
     stream: bool = False
+    id: str = field(default_factory=new_record_id)
 
 
 class Meter(Protocol):
