@@ -101,8 +101,9 @@ class Workspace:
 
 def new_workspace(server: RunningServer) -> Workspace:
     with server.services.session() as session:
+        # No web password: argon2 is slow on purpose, and these owners use API keys only.
         done = create_workspace(
-            session, "Test", f"owner-{secrets.token_hex(3)}@example.com", "owner-password"
+            session, "Test", f"owner-{secrets.token_hex(3)}@example.com", None, web_login=False
         )
     return Workspace(server, done.workspace_id, done.owner_id, done.owner_api_key)
 

@@ -19,6 +19,7 @@ from modelyard.admin_api import (
     key_routes,
     model_routes,
     system_routes,
+    usage_routes,
     user_routes,
 )
 from modelyard.gateway.app import create_gateway
@@ -81,9 +82,16 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             ensure_stored(session)
         app.state.services = built
         built.config.start()
+        await built.router.limits.start()
+        # Usage left in journals by a process that was killed is stored before we serve.
+        await built.meter.replay()
+        built.meter.start()
         try:
             yield
         finally:
+            # uvicorn runs this only after in-flight requests finished: their records are queued.
+            await built.meter.stop()
+            await built.router.limits.close()
             await built.config.stop()
             await built.upstream.close()
             if own:
@@ -107,6 +115,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         model_routes,
         user_routes,
         assistant_routes,
+        usage_routes,
     ):
         app.include_router(module.router)
     return app

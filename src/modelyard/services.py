@@ -13,11 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from modelyard.providers.http import UpstreamClient
 from modelyard.routing.config_store import ConfigStore
+from modelyard.routing.health import HealthBook
+from modelyard.routing.limits import make_limit_store
+from modelyard.routing.router import Router
 from modelyard.security import SecretBox
 from modelyard.settings import Settings
 from modelyard.storage.engine import make_engine, make_session_factory
 from modelyard.storage.migrate import upgrade
-from modelyard.usage.meter import MemoryMeter, Meter
+from modelyard.usage.recorder import UsageRecorder
 
 
 @dataclass
@@ -28,7 +31,8 @@ class Services:
     secret_box: SecretBox
     config: ConfigStore
     upstream: UpstreamClient
-    meter: Meter
+    meter: UsageRecorder
+    router: Router
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Services:
@@ -48,7 +52,12 @@ class Services:
             upstream=UpstreamClient(
                 settings.allowed_upstream_hosts, timeout=settings.upstream_timeout
             ),
-            meter=MemoryMeter(),
+            meter=UsageRecorder(engine, settings.data_dir / "usage-journal"),
+            router=Router(
+                make_limit_store(settings.redis_url),
+                HealthBook(),
+                deadline_s=settings.request_deadline,
+            ),
         )
 
     @contextmanager

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     upstream_timeout: float = Field(
         default=120.0, gt=0, description="seconds to wait for an upstream's next bytes"
     )
+    request_deadline: float = Field(
+        default=120.0, gt=0, description="seconds one call may take, retries and fallbacks included"
+    )
     host: str = "127.0.0.1"
     port: int = 8080
     log_level: str = "info"

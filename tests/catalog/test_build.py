@@ -25,7 +25,17 @@ from modelyard.catalog import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIR = Path("/work/shared/catalog-source")
+SOURCE_DIR = next(
+    (
+        candidate
+        for candidate in (
+            REPO_ROOT.parent / "shared" / "catalog-source",
+            Path("/work/shared/catalog-source"),
+        )
+        if candidate.is_dir()
+    ),
+    REPO_ROOT.parent / "shared" / "catalog-source",
+)
 BUNDLED_FILE = REPO_ROOT / "src" / "modelyard" / "catalog" / "data" / "catalog.json"
 
 needs_source = pytest.mark.skipif(
@@ -185,7 +195,9 @@ def test_build_script_is_deterministic(tmp_path: Path) -> None:
     cmd = [sys.executable, str(REPO_ROOT / "scripts" / "build_catalog.py")]
     subprocess.run([*cmd, "--source", str(SOURCE_DIR), "--out", str(out)], check=True)
     assert out.read_bytes() == BUNDLED_FILE.read_bytes()
-    subprocess.run([*cmd, "--out", str(out), "--version", "test-1"], check=True)
+    subprocess.run(
+        [*cmd, "--source", str(SOURCE_DIR), "--out", str(out), "--version", "test-1"], check=True
+    )
     assert json.loads(out.read_bytes())["version"] == "test-1"
 
 

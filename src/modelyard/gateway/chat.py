@@ -1,4 +1,4 @@
-"""``POST /v1/chat/completions``, streaming and not."""
+"""``POST /v1/chat/completions``, streaming and not, routed over deployments and fallbacks."""
 
 from __future__ import annotations
 
@@ -7,53 +7,61 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import anyio
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from modelyard.errors import ModelyardError, UpstreamError
 from modelyard.gateway import inbound, outbound
-from modelyard.gateway.context import GatewayContext
+from modelyard.gateway.context import CallMeter, GatewayContext, routed_headers
 from modelyard.gateway.http_io import json_body, json_response
-from modelyard.llm_types import Usage, UsageReport
+from modelyard.llm_types import (
+    ChatRequest,
+    ChatResponse,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+    UsageReport,
+)
 from modelyard.routing import dispatch
-from modelyard.routing.config_store import Caller
 from modelyard.routing.policy import shape_chat
-from modelyard.routing.resolve import check_available, resolve_model
+from modelyard.routing.resolve import resolve_model
+from modelyard.routing.router import Routed
 from modelyard.routing.snapshot import DeploymentConfig, ModelConfig
-from modelyard.usage.cost import cost_usd
-from modelyard.usage.meter import CallRecord
+from modelyard.routing.tokens import CHARS_PER_TOKEN
+
+_CONTENT = (TextDelta, ReasoningDelta, ToolCallDelta)
 
 
-def _record(
-    caller: Caller,
-    model: ModelConfig,
-    deployment: DeploymentConfig | None,
-    usage: Usage,
-    status: int,
-    started: float,
-    started_at: datetime,
-    *,
-    stream: bool,
-    error: str | None = None,
-) -> CallRecord:
-    return CallRecord(
-        workspace_id=caller.workspace_id,
-        user_id=caller.user_id,
-        api_key_id=caller.api_key_id,
-        endpoint="chat",
-        model_id=model.id,
-        model_slug=model.slug,
-        deployment_id=deployment.id if deployment else None,
-        status=status,
-        usage=usage,
-        prices=model.prices,
-        cost_usd=cost_usd(usage, model.prices),
-        latency_ms=(time.perf_counter() - started) * 1000,
-        started_at=started_at,
-        error=error,
-        stream=stream,
-    )
+class _OpenStream:
+    """An upstream stream whose first events already arrived (so it is safe to commit to)."""
+
+    def __init__(self, first: list[StreamEvent], rest: AsyncIterator[StreamEvent]) -> None:
+        self.first = first
+        self.rest = rest
+
+    async def events(self) -> AsyncIterator[StreamEvent]:
+        for event in self.first:
+            yield event
+        async for event in self.rest:
+            yield event
+
+
+async def _open(
+    ctx: GatewayContext, model: ModelConfig, deployment: DeploymentConfig, request: ChatRequest
+) -> _OpenStream:
+    """Open the stream and wait for its first real event: a failure before that may still go
+    to another deployment or fallback, since nothing has reached the caller yet."""
+    events = await dispatch.chat_stream(ctx.upstream, model, deployment, request)
+    first: list[StreamEvent] = []
+    async for event in events:
+        first.append(event)
+        if isinstance(event, _CONTENT):
+            break
+    return _OpenStream(first, events)
 
 
 async def chat_completions(ctx: GatewayContext, request: Request) -> Response:
@@ -62,95 +70,97 @@ async def chat_completions(ctx: GatewayContext, request: Request) -> Response:
     body = await json_body(request)
     chat = inbound.chat_request(body)
     config = await ctx.config.workspace(caller.workspace_id)
-    model = resolve_model(config, caller, chat.model, "completion")
-    check_available(model)
-    shaped, _prompt = shape_chat(model, chat)
-    deployment = ctx.picker.pick(model)
-    headers = {"x-modelyard-model": model.slug, "x-modelyard-deployment": deployment.id}
-    created = int(time.time())
-    show_reasoning = model.capabilities.always_show_reasoning
-    if not shaped.stream:
-        try:
-            answer = await dispatch.chat(ctx.upstream, model, deployment, shaped)
-        except ModelyardError as exc:
-            ctx.meter.record(
-                _record(
-                    caller,
-                    model,
-                    deployment,
-                    Usage(),
-                    exc.status,
-                    started,
-                    started_at,
-                    stream=False,
-                    error=exc.message,
-                )
-            )
-            raise
-        ctx.meter.record(
-            _record(caller, model, deployment, answer.usage, 200, started, started_at, stream=False)
-        )
-        payload = outbound.chat_completion(
-            answer, model.slug, created, show_reasoning=show_reasoning
-        )
-        return json_response(payload, headers=headers)
+    primary = resolve_model(config, caller, chat.model, "completion")
+    meter = CallMeter(ctx, caller, "chat", primary, started, started_at, stream=chat.stream)
+    prepared: dict[str, tuple[ChatRequest, int]] = {}
 
-    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    try:
-        events = await dispatch.chat_stream(ctx.upstream, model, deployment, shaped)
-    except ModelyardError as exc:
-        ctx.meter.record(
-            _record(
-                caller,
-                model,
-                deployment,
-                Usage(),
-                exc.status,
-                started,
-                started_at,
-                stream=True,
-                error=exc.message,
-            )
+    def prepare(model: ModelConfig) -> int:
+        shaped, prompt = shape_chat(model, chat)
+        prepared[model.id] = (shaped, prompt)
+        return prompt + (shaped.max_tokens or 0)
+
+    chain = ctx.router.chain(config, primary)
+    if not chat.stream:
+
+        async def call(model: ModelConfig, deployment: DeploymentConfig) -> ChatResponse:
+            return await dispatch.chat(ctx.upstream, model, deployment, prepared[model.id][0])
+
+        try:
+            routed = await ctx.router.route(chain, prepare, call, meter.path)
+        except ModelyardError as exc:
+            meter.failed(exc)
+            raise
+        answer = routed.value
+        meter.done(routed, answer.usage)
+        await ctx.router.settle(routed, answer.usage.total_tokens)
+        payload = outbound.chat_completion(
+            answer,
+            routed.model.slug,
+            int(time.time()),
+            show_reasoning=routed.model.capabilities.always_show_reasoning,
         )
+        return json_response(payload, headers=routed_headers(routed))
+
+    async def open_stream(model: ModelConfig, deployment: DeploymentConfig) -> _OpenStream:
+        return await _open(ctx, model, deployment, prepared[model.id][0])
+
+    try:
+        opened = await ctx.router.route(chain, prepare, open_stream, meter.path)
+    except ModelyardError as exc:
+        meter.failed(exc)
         raise
-    writer = outbound.ChunkWriter(
-        f"chatcmpl-{uuid.uuid4().hex}", model.slug, created, show_reasoning=show_reasoning
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    prompt_estimate = prepared[opened.model.id][1]
+    return StreamingResponse(
+        _relay(ctx, opened, meter, include_usage, prompt_estimate),
+        media_type="text/event-stream",
+        headers=routed_headers(opened),
     )
 
-    async def sse() -> AsyncIterator[bytes]:
-        usage = Usage()
-        status, error = 200, None
-        try:
-            async for event in events:
-                if isinstance(event, UsageReport):
-                    usage.add(event.usage)
-                    continue
-                chunk = writer.event(event)
-                if chunk is not None:
-                    yield b"data: " + orjson.dumps(chunk) + b"\n\n"
-            if include_usage:
-                yield b"data: " + orjson.dumps(writer.usage(usage)) + b"\n\n"
-            yield b"data: [DONE]\n\n"
-        except ModelyardError as exc:
-            status, error = exc.status, exc.message
-            yield dispatch.error_event(exc)
-        except Exception:
-            failure = UpstreamError("The stream failed unexpectedly.", code="stream_failed")
-            status, error = failure.status, failure.message
-            yield dispatch.error_event(failure)
-        finally:
-            ctx.meter.record(
-                _record(
-                    caller,
-                    model,
-                    deployment,
-                    usage,
-                    status,
-                    started,
-                    started_at,
-                    stream=True,
-                    error=error,
-                )
-            )
 
-    return StreamingResponse(sse(), media_type="text/event-stream", headers=headers)
+async def _relay(
+    ctx: GatewayContext,
+    opened: Routed[_OpenStream],
+    meter: CallMeter,
+    include_usage: bool,
+    prompt_estimate: int,
+) -> AsyncIterator[bytes]:
+    """Relay events as OpenAI chunks. An upstream failure now ends the stream with an error
+    event (never a silent cut); a caller who leaves still gets what was relayed recorded."""
+    model = opened.model
+    writer = outbound.ChunkWriter(
+        f"chatcmpl-{uuid.uuid4().hex}",
+        model.slug,
+        int(time.time()),
+        show_reasoning=model.capabilities.always_show_reasoning,
+    )
+    usage = Usage()
+    relayed_chars = 0
+    error: ModelyardError | None = None
+    try:
+        async for event in opened.value.events():
+            if isinstance(event, UsageReport):
+                usage.add(event.usage)
+                continue
+            if isinstance(event, TextDelta | ReasoningDelta):
+                relayed_chars += len(event.text)
+            chunk = writer.event(event)
+            if chunk is not None:
+                yield b"data: " + orjson.dumps(chunk) + b"\n\n"
+        if include_usage:
+            yield b"data: " + orjson.dumps(writer.usage(usage)) + b"\n\n"
+        yield b"data: [DONE]\n\n"
+    except ModelyardError as exc:
+        error = exc
+        yield dispatch.error_event(exc)
+    except Exception:
+        error = UpstreamError("The stream failed unexpectedly.", code="stream_failed")
+        yield dispatch.error_event(error)
+    finally:
+        if usage.total_tokens == 0 and (relayed_chars or error is not None):
+            # No usage report arrived (cut or abandoned stream): count what was relayed.
+            usage.input_tokens = prompt_estimate
+            usage.output_tokens = relayed_chars // CHARS_PER_TOKEN
+        meter.done(opened, usage, error)
+        with anyio.CancelScope(shield=True):  # the caller may have left: settle regardless
+            await ctx.router.settle(opened, usage.total_tokens)

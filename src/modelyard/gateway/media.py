@@ -10,49 +10,19 @@ from starlette.responses import Response
 
 from modelyard.errors import BadRequest, ModelyardError
 from modelyard.gateway import inbound, outbound
-from modelyard.gateway.context import GatewayContext
+from modelyard.gateway.context import CallMeter, GatewayContext
 from modelyard.gateway.http_io import json_body, json_response
 from modelyard.gateway.inbound_images import edit_request, generation_request
-from modelyard.llm_types import ImageRequest, Usage
+from modelyard.llm_types import EmbeddingResponse, ImageRequest, ImageResponse
 from modelyard.routing import dispatch
 from modelyard.routing.config_store import Caller
 from modelyard.routing.policy import check_image_request
-from modelyard.routing.resolve import check_available, resolve_model
+from modelyard.routing.resolve import resolve_model
 from modelyard.routing.snapshot import DeploymentConfig, ModelConfig
-from modelyard.usage.cost import cost_usd
-from modelyard.usage.meter import CallRecord
+from modelyard.routing.tokens import CHARS_PER_TOKEN, estimate_text_tokens
 
-
-def _meter(
-    ctx: GatewayContext,
-    endpoint: str,
-    caller: Caller,
-    model: ModelConfig,
-    deployment: DeploymentConfig,
-    usage: Usage,
-    status: int,
-    started: float,
-    started_at: datetime,
-    error: str | None = None,
-) -> None:
-    ctx.meter.record(
-        CallRecord(
-            workspace_id=caller.workspace_id,
-            user_id=caller.user_id,
-            api_key_id=caller.api_key_id,
-            endpoint=endpoint,
-            model_id=model.id,
-            model_slug=model.slug,
-            deployment_id=deployment.id,
-            status=status,
-            usage=usage,
-            prices=model.prices,
-            cost_usd=cost_usd(usage, model.prices),
-            latency_ms=(time.perf_counter() - started) * 1000,
-            started_at=started_at,
-            error=error,
-        )
-    )
+# Reserved against an image deployment's TPM per image, settled with the real usage after.
+IMAGE_TOKENS_ESTIMATE = 1056
 
 
 async def embeddings(ctx: GatewayContext, request: Request) -> Response:
@@ -62,28 +32,32 @@ async def embeddings(ctx: GatewayContext, request: Request) -> Response:
     if not embedding.model:
         raise BadRequest("'model' is required.", param="model")
     config = await ctx.config.workspace(caller.workspace_id)
-    model = resolve_model(config, caller, embedding.model, "embedding")
-    check_available(model)
-    deployment = ctx.picker.pick(model)
+    primary = resolve_model(config, caller, embedding.model, "embedding")
+    meter = CallMeter(ctx, caller, "embeddings", primary, started, started_at)
+    texts = [t for t in embedding.inputs if isinstance(t, str)]
+    tokens = estimate_text_tokens(texts) + sum(
+        len(t) for t in embedding.inputs if isinstance(t, list)
+    )
+
+    async def call(model: ModelConfig, deployment: DeploymentConfig) -> EmbeddingResponse:
+        return await dispatch.embeddings(ctx.upstream, deployment, embedding)
+
     try:
-        answer = await dispatch.embeddings(ctx.upstream, deployment, embedding)
-    except ModelyardError as exc:
-        _meter(
-            ctx,
-            "embeddings",
-            caller,
-            model,
-            deployment,
-            Usage(),
-            exc.status,
-            started,
-            started_at,
-            exc.message,
+        routed = await ctx.router.route(
+            ctx.router.chain(config, primary), lambda _m: tokens, call, meter.path
         )
+    except ModelyardError as exc:
+        meter.failed(exc)
         raise
-    _meter(ctx, "embeddings", caller, model, deployment, answer.usage, 200, started, started_at)
-    headers = {"x-modelyard-model": model.slug, "x-modelyard-deployment": deployment.id}
-    return json_response(outbound.embeddings(answer, model.slug, encoding), headers=headers)
+    meter.done(routed, routed.value.usage)
+    await ctx.router.settle(routed, routed.value.usage.total_tokens)
+    headers = {
+        "x-modelyard-model": routed.model.slug,
+        "x-modelyard-deployment": routed.deployment.id,
+    }
+    return json_response(
+        outbound.embeddings(routed.value, routed.model.slug, encoding), headers=headers
+    )
 
 
 async def _images(ctx: GatewayContext, caller: Caller, image: ImageRequest) -> Response:
@@ -91,29 +65,44 @@ async def _images(ctx: GatewayContext, caller: Caller, image: ImageRequest) -> R
     if not image.model:
         raise BadRequest("'model' is required.", param="model")
     config = await ctx.config.workspace(caller.workspace_id)
-    model = resolve_model(config, caller, image.model, "image")
-    check_available(model)
-    check_image_request(model, image)
-    deployment = ctx.picker.pick(model)
+    primary = resolve_model(config, caller, image.model, "image")
+    check_image_request(primary, image)
+    meter = CallMeter(ctx, caller, "images", primary, started, started_at)
+    quota = (primary.max_images_count, primary.max_images_window_hours)
+    if quota[0] and quota[1]:
+        try:
+            await ctx.quota.take(
+                caller.workspace_id, primary.id, caller.user_id, image.n, quota[0], quota[1]
+            )
+        except ModelyardError as exc:
+            meter.failed(exc)
+            raise
+    tokens = len(image.prompt) // CHARS_PER_TOKEN + IMAGE_TOKENS_ESTIMATE * image.n
+
+    def prepare(model: ModelConfig) -> int:
+        check_image_request(model, image)
+        return tokens
+
+    async def call(model: ModelConfig, deployment: DeploymentConfig) -> ImageResponse:
+        return await dispatch.images(ctx.upstream, deployment, image)
+
     try:
-        answer = await dispatch.images(ctx.upstream, deployment, image)
-    except ModelyardError as exc:
-        _meter(
-            ctx,
-            "images",
-            caller,
-            model,
-            deployment,
-            Usage(),
-            exc.status,
-            started,
-            started_at,
-            exc.message,
+        routed = await ctx.router.route(
+            ctx.router.chain(config, primary), prepare, call, meter.path
         )
+    except ModelyardError as exc:
+        if quota[0] and quota[1]:
+            await ctx.quota.give_back(caller.workspace_id, primary.id, caller.user_id, image.n)
+        meter.failed(exc)
         raise
+    answer = routed.value
     answer.usage.images = len(answer.images)
-    _meter(ctx, "images", caller, model, deployment, answer.usage, 200, started, started_at)
-    headers = {"x-modelyard-model": model.slug, "x-modelyard-deployment": deployment.id}
+    meter.done(routed, answer.usage)
+    await ctx.router.settle(routed, answer.usage.total_tokens or tokens)
+    headers = {
+        "x-modelyard-model": routed.model.slug,
+        "x-modelyard-deployment": routed.deployment.id,
+    }
     return json_response(outbound.images(answer, int(time.time())), headers=headers)
 
 

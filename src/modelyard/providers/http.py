@@ -26,6 +26,11 @@ from modelyard.providers.base import UpstreamRequest
 from modelyard.security import AllowedHosts, is_address_allowed, parse_allowed
 
 DEFAULT_TIMEOUT = 120.0
+# Shorter than the 5 s idle timeout of uvicorn-based servers (vLLM, many gateways), so we
+# seldom reuse a connection the server is closing; the one retry below covers the rest.
+KEEPALIVE_S = 4.0
+# Failures that mean "the pooled connection was dead before the request reached the server".
+_STALE_CONNECTION = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
 
 
 @dataclass(slots=True)
@@ -76,7 +81,7 @@ class UpstreamClient:
                 limit_per_host=0,
                 ttl_dns_cache=60,
                 resolver=_GuardedResolver(self._allowed),
-                keepalive_timeout=30,
+                keepalive_timeout=KEEPALIVE_S,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector, json_serialize=lambda o: orjson.dumps(o).decode()
@@ -118,15 +123,29 @@ class UpstreamClient:
             kwargs["headers"] = {**request.headers, "content-type": "application/json"}
         return kwargs
 
+    async def _request(
+        self, request: UpstreamRequest, timeout: float | None
+    ) -> aiohttp.ClientResponse:
+        """Send; a pooled connection found dead before any answer is retried once, fresh."""
+        try:
+            return await self._client().request(
+                request.method, request.url, **self._kwargs(request, timeout)
+            )
+        except _STALE_CONNECTION:
+            return await self._client().request(
+                request.method, request.url, **self._kwargs(request, timeout)
+            )
+
     async def send(self, request: UpstreamRequest, timeout: float | None = None) -> UpstreamReply:
         """One request, the whole answer read."""
         self._check_literal(request.url)
         try:
-            async with self._client().request(
-                request.method, request.url, **self._kwargs(request, timeout)
-            ) as response:
+            response = await self._request(request, timeout)
+            try:
                 body = await response.read()
-                return UpstreamReply(response.status, dict(response.headers), body)
+            finally:
+                response.release()
+            return UpstreamReply(response.status, dict(response.headers), body)
         except TimeoutError:
             raise UpstreamTimeout("The provider did not answer in time.") from None
         except aiohttp.ClientError as exc:
@@ -139,9 +158,7 @@ class UpstreamClient:
         no iterator; else an iterator over body chunks that closes the response when done."""
         self._check_literal(request.url)
         try:
-            response = await self._client().request(
-                request.method, request.url, **self._kwargs(request, timeout)
-            )
+            response = await self._request(request, timeout)
         except TimeoutError:
             raise UpstreamTimeout("The provider did not answer in time.") from None
         except aiohttp.ClientError as exc:

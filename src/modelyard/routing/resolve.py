@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelyard.errors import BadRequest, NotFound, Unavailable
+from modelyard.errors import BadRequest, NotFound
 from modelyard.routing.config_store import Caller
 from modelyard.routing.snapshot import ModelConfig, WorkspaceConfig
 
@@ -38,18 +38,3 @@ def resolve_model(config: WorkspaceConfig, caller: Caller, slug: str, kind: str)
             code="wrong_model_kind",
         )
     return model
-
-
-def check_available(model: ModelConfig) -> None:
-    """503 for models paused by an admin or without any deployment."""
-    if model.maintenance:
-        raise Unavailable(
-            f"The model '{model.slug}' is in maintenance mode and not available right now. "
-            "Please try again later or choose another model.",
-            code="model_in_maintenance",
-        )
-    if not model.deployments:
-        raise Unavailable(
-            f"The model '{model.slug}' has no deployment yet; an admin must add one.",
-            code="no_deployment",
-        )

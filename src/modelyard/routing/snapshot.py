@@ -52,6 +52,7 @@ class ModelConfig:
     available_in_assistants: bool
     premium: bool
     maintenance: bool
+    allow_cross_region_fallback: bool
     context_window: int | None
     max_output_tokens: int | None
     capabilities: Capabilities
@@ -166,6 +167,7 @@ def _model_config(
         available_in_assistants=row.available_in_assistants,
         premium=row.premium,
         maintenance=row.maintenance,
+        allow_cross_region_fallback=row.allow_cross_region_fallback,
         context_window=row.context_window,
         max_output_tokens=row.max_output_tokens,
         capabilities=Capabilities.model_validate(row.capabilities or {}),

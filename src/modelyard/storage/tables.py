@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -109,6 +110,9 @@ class ModelRow(Base):
     available_in_assistants: Mapped[bool] = mapped_column(Boolean, default=False)
     premium: Mapped[bool] = mapped_column(Boolean, default=False)
     maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow_cross_region_fallback: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     context_window: Mapped[int | None] = mapped_column(Integer, nullable=True)
     max_output_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
     input_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)

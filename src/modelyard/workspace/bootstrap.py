@@ -30,18 +30,28 @@ def has_workspace(session: Session) -> bool:
 
 
 def create_workspace(
-    session: Session, name: str, owner_email: str, owner_password: str | None
+    session: Session,
+    name: str,
+    owner_email: str,
+    owner_password: str | None,
+    *,
+    web_login: bool = True,
 ) -> Bootstrapped:
-    """A new workspace, its owner (password generated when none is given) and their API key."""
-    generated = owner_password is None
-    password = generate_password() if owner_password is None else owner_password
+    """A new workspace, its owner (password generated when none is given) and their API key.
+
+    ``web_login=False`` gives the owner no password at all (API key only), for automation.
+    """
+    generated = owner_password is None and web_login
+    password = generate_password() if generated else owner_password
     workspace = WorkspaceRow(id=new_id("wsp"), name=name)
     session.add(workspace)
     session.flush()
     owner = add_user(
         session,
         workspace.id,
-        UserCreate(email=owner_email, name="Owner", role="owner", password=password),
+        UserCreate(
+            email=owner_email, name="Owner", role="owner", password=password if web_login else None
+        ),
     )
     session.flush()
     key = issue_key(session, workspace.id, owner.id, "created by init")

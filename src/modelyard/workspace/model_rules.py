@@ -27,6 +27,7 @@ _COMMON = frozenset(
         "visible",
         "premium",
         "maintenance",
+        "allow_cross_region_fallback",
     }
 )
 FIELDS_BY_KIND: dict[str, frozenset[str]] = {

@@ -69,6 +69,7 @@ def create_model(session: Session, actor: Actor, data: ModelCreate) -> ModelOut:
         available_in_assistants=False,
         premium=False,
         maintenance=False,
+        allow_cross_region_fallback=False,
         image_editing=False,
         capabilities=Capabilities().model_dump() if data.kind == "completion" else {},
     )
@@ -230,6 +231,7 @@ def _row_out(row: ModelRow, deps: list[DeploymentOut], fbs: list[FallbackRef]) -
         available_in_assistants=row.available_in_assistants and completion,
         premium=row.premium,
         maintenance=row.maintenance,
+        allow_cross_region_fallback=row.allow_cross_region_fallback,
         context_window=row.context_window if completion or embedding else None,
         max_output_tokens=row.max_output_tokens if completion else None,
         input_price=row.input_price if completion or embedding else None,

@@ -126,6 +126,7 @@ class ModelFields(Input):
     available_in_assistants: bool | None = None
     premium: bool | None = None
     maintenance: bool | None = None
+    allow_cross_region_fallback: bool | None = None
     context_window: int | None = Field(default=None, gt=0, le=100_000_000)
     max_output_tokens: int | None = Field(default=None, gt=0, le=100_000_000)
     input_price: Price | None = None
@@ -183,6 +184,7 @@ class ModelOut(BaseModel):
     available_in_assistants: bool
     premium: bool
     maintenance: bool
+    allow_cross_region_fallback: bool
     context_window: int | None
     max_output_tokens: int | None
     input_price: PriceOut | None

@@ -1,0 +1,115 @@
+"""``/api/usage`` (totals grouped by user, model, deployment or day) and its CSV export.
+
+Costs are given twice: ``cost_usd`` as a JSON number for charts and quick reading, and
+``cost_usd_exact`` as the exact decimal string (sums of the stored exact costs) for anything that
+adds them up or bills on them. Time bounds are echoed as ISO 8601 UTC; ``to`` is exclusive (a
+date-only ``to`` includes that whole day).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from starlette.responses import StreamingResponse
+
+from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
+from modelyard.json_response import JSONBytesResponse
+from modelyard.services import Services
+from modelyard.usage.reports import (
+    EXPORT_COLUMNS,
+    ReportRow,
+    UsageTotals,
+    exact_text,
+    export_rows,
+    parse_range,
+    totals_of,
+    usage_report,
+)
+
+router = APIRouter(prefix="/api/usage", tags=["usage"])
+
+FromQuery = Annotated[
+    str | None, Query(alias="from", description="ISO 8601 date or datetime (UTC), inclusive")
+]
+ToQuery = Annotated[str | None, Query(description="ISO 8601 date or datetime (UTC), exclusive")]
+CSV_LINES_PER_CHUNK = 500
+
+
+def _totals(totals: UsageTotals) -> dict[str, Any]:
+    return {
+        "requests": totals.requests,
+        "errors": totals.errors,
+        "input_tokens": totals.input_tokens,
+        "output_tokens": totals.output_tokens,
+        "cache_read_tokens": totals.cache_read_tokens,
+        "cache_write_tokens": totals.cache_write_tokens,
+        "reasoning_tokens": totals.reasoning_tokens,
+        "images": totals.images,
+        "cost_usd": float(totals.cost_usd),
+        "cost_usd_exact": exact_text(totals.cost_usd),
+    }
+
+
+def _row(row: ReportRow) -> dict[str, Any]:
+    return {"key": row.key, "label": row.label, **_totals(row.totals)}
+
+
+@router.get("")
+def usage(
+    actor: AdminDep,
+    session: SessionDep,
+    group_by: str = "day",
+    start: FromQuery = None,
+    to: ToQuery = None,
+) -> JSONBytesResponse:
+    """The workspace's usage in the range, one row per group, and the totals."""
+    span = parse_range(start, to)
+    rows = usage_report(session, actor.workspace_id, group_by, span.start, span.end)
+    return JSONBytesResponse(
+        {
+            "from": span.start.isoformat(),
+            "to": span.end.isoformat(),
+            "group_by": group_by,
+            "rows": [_row(row) for row in rows],
+            "totals": _totals(totals_of(rows)),
+        }
+    )
+
+
+def _csv_chunks(
+    services: Services, workspace_id: str, span_start: datetime, span_end: datetime
+) -> Iterator[str]:
+    """The CSV, a few hundred lines at a time, from its own session: the response outlives the
+    request's dependencies, and the rows are read from the database as they are sent."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    with services.session() as session:
+        for count, line in enumerate(
+            export_rows(session, workspace_id, span_start, span_end), start=1
+        ):
+            writer.writerow(line)
+            if count % CSV_LINES_PER_CHUNK == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()
+
+
+@router.get("/export.csv")
+def export_csv(
+    actor: AdminDep, services: ServicesDep, start: FromQuery = None, to: ToQuery = None
+) -> StreamingResponse:
+    """Every recorded call in the range, one CSV line each (header first), oldest first."""
+    span = parse_range(start, to)
+    name = f"usage-{span.start:%Y%m%dT%H%M%S}-{span.end:%Y%m%dT%H%M%S}.csv"
+    return StreamingResponse(
+        _csv_chunks(services, actor.workspace_id, span.start, span.end),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,59 @@
+"""Deployment health: cooldowns after failures, and a single probe before trusting one again.
+
+A deployment that answered 429, 5xx or timed out cools down (honouring ``retry-after``); after
+``PROBE_AFTER`` failures in a row, it is used again only through one probe at a time until a
+call succeeds. Per process: each replica learns from what it sees, which is enough to steer
+traffic away from a failing endpoint within a call or two.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+BASE_COOLDOWN_S = 1.0
+MAX_COOLDOWN_S = 60.0
+PROBE_AFTER = 3
+
+
+@dataclass(slots=True)
+class _State:
+    failures: int = 0
+    cooldown_until: float = 0.0
+    probing: bool = False
+
+
+class HealthBook:
+    def __init__(self) -> None:
+        self._states: dict[str, _State] = {}
+
+    def usable(self, deployment_id: str, now: float | None = None) -> bool:
+        """Not cooling down, and not already being probed after repeated failures."""
+        state = self._states.get(deployment_id)
+        if state is None:
+            return True
+        now = time.monotonic() if now is None else now
+        if now < state.cooldown_until:
+            return False
+        return not (state.failures >= PROBE_AFTER and state.probing)
+
+    def begin(self, deployment_id: str) -> None:
+        """A call starts; after repeated failures it is the probe, and the only one."""
+        state = self._states.get(deployment_id)
+        if state is not None and state.failures >= PROBE_AFTER:
+            state.probing = True
+
+    def success(self, deployment_id: str) -> None:
+        self._states.pop(deployment_id, None)
+
+    def failure(self, deployment_id: str, retry_after: float | None = None) -> None:
+        state = self._states.setdefault(deployment_id, _State())
+        state.failures += 1
+        state.probing = False
+        backoff = min(MAX_COOLDOWN_S, BASE_COOLDOWN_S * 2 ** (state.failures - 1))
+        state.cooldown_until = time.monotonic() + max(backoff, retry_after or 0.0)
+
+    def cooling_down(self, deployment_id: str) -> float:
+        """Seconds left in the cooldown (0 when usable)."""
+        state = self._states.get(deployment_id)
+        return 0.0 if state is None else max(0.0, state.cooldown_until - time.monotonic())

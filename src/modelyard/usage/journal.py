@@ -1,0 +1,283 @@
+"""The usage journal on disk, and the idempotent batch insert into ``usage_records``.
+
+A journal line is one ``usage_records`` row as JSON (decimals as exact strings, ``started_at`` in
+ISO 8601). Files are named ``<instance>-<seq>.jsonl``; ``<instance>.lock`` is held with
+``flock`` by the live process that writes them, so a process starting next to it (same data
+directory) never takes its files, while the lock of a killed process is free at once (the
+kernel drops it with the process).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from decimal import Context, Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, Insert, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from modelyard.storage.tables import UsageRow
+from modelyard.usage.meter import CallRecord
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+COLUMNS = tuple(column.name for column in UsageRow.__table__.columns)
+INSERT_CHUNK = 1000
+# Column widths of usage_records: PostgreSQL refuses longer values, which would make a whole batch
+# fail forever; cutting them here keeps one odd record from blocking all the others.
+_ERROR_MAX, _SLUG_MAX, _DECIMAL_MAX = 500, 120, 40
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if len(text) <= _DECIMAL_MAX and "E" not in text:
+        return text
+    text = format(value, "f")
+    if len(text) > _DECIMAL_MAX:  # more digits than a dollar amount needs: round the tail
+        places = max(0, _DECIMAL_MAX - 2 - len(text.partition(".")[0]))
+        exponent = Decimal(1).scaleb(-places)
+        text = format(value.quantize(exponent, context=Context(prec=100)), "f")
+    return text
+
+
+def to_row(call: CallRecord) -> Row:
+    """The ``usage_records`` row of a call; decimals become exact strings (orjson-ready)."""
+    usage, prices = call.usage, call.prices
+    error = call.error
+    slug = call.model_slug
+    return {
+        "id": call.id,
+        "workspace_id": call.workspace_id,
+        "user_id": call.user_id,
+        "api_key_id": call.api_key_id,
+        "endpoint": call.endpoint,
+        "model_id": call.model_id,
+        "model_slug": slug[:_SLUG_MAX] if slug is not None else None,
+        "deployment_id": call.deployment_id,
+        "fallback_path": call.fallback_path,
+        "status": call.status,
+        "stream": call.stream,
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cache_read_tokens": usage.cache_read_tokens,
+        "cache_write_tokens": usage.cache_write_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "images": usage.images,
+        "latency_ms": call.latency_ms,
+        "input_price": _decimal(prices.input),
+        "output_price": _decimal(prices.output),
+        "cache_read_price": _decimal(prices.cache_read),
+        "cache_write_price": _decimal(prices.cache_write),
+        "image_price": _decimal(prices.image),
+        "cost_usd": _decimal(call.cost_usd),
+        "error": error[:_ERROR_MAX] if error is not None else None,
+        "started_at": call.started_at,
+    }
+
+
+def read_journal(path: Path) -> list[Row]:
+    """The rows of one journal file. A line that does not parse is skipped with a warning: only
+    the last line can be torn, by a crash during its write, before that call was answered."""
+    rows: list[Row] = []
+    bad = 0
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:  # already stored and removed by the process that owned it
+        return rows
+    for line in data.splitlines():
+        if not line.strip():
+            continue
+        try:
+            raw = orjson.loads(line)
+            row = {name: raw[name] for name in COLUMNS}
+            row["started_at"] = datetime.fromisoformat(row["started_at"])
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            bad += 1
+            continue
+        rows.append(row)
+    if bad:
+        log.warning("skipped %d unreadable line(s) in usage journal %s", bad, path.name)
+    return rows
+
+
+def _insert_ignoring_existing(engine: Engine) -> Insert | None:
+    """INSERT that skips ids already stored, so a replayed journal never counts a call twice."""
+    name = engine.dialect.name
+    if name == "sqlite":
+        return sqlite.insert(UsageRow).on_conflict_do_nothing(index_elements=["id"])
+    if name == "postgresql":
+        return postgresql.insert(UsageRow).on_conflict_do_nothing(index_elements=["id"])
+    return None
+
+
+def insert_rows(engine: Engine, rows: Sequence[Row]) -> None:
+    """Store ``rows`` in one transaction; ids already present are left as they are."""
+    if not rows:
+        return
+    statement = _insert_ignoring_existing(engine)
+    with engine.begin() as connection:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            if statement is not None:
+                connection.execute(statement, list(chunk))
+                continue
+            # Another engine: portable, in the same transaction, a little slower.
+            ids = [row["id"] for row in chunk]
+            known = set(connection.scalars(select(UsageRow.id).where(UsageRow.id.in_(ids))))
+            fresh = [row for row in chunk if row["id"] not in known]
+            if fresh:
+                connection.execute(insert(UsageRow), fresh)
+
+
+class InstanceLock:
+    """``<dir>/<instance>.lock``, held while this process may write ``<instance>-*.jsonl``."""
+
+    def __init__(self, directory: Path, instance: str) -> None:
+        self.path = directory / f"{instance}.lock"
+        self._fd = -1
+
+    @property
+    def held(self) -> bool:
+        return self._fd >= 0
+
+    def acquire(self) -> bool:
+        """Take the lock without waiting; False when a live process holds it."""
+        if self._fd >= 0:
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Remove the lock file, then let go: files left behind look orphaned, as they should."""
+        if self._fd < 0:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        os.close(self._fd)
+        self._fd = -1
+
+
+def _orphan_instances(directory: Path, own: str) -> Iterable[str]:
+    """Instances with journal files or a lock file in ``directory``, other than ``own``."""
+    names: set[str] = set()
+    for entry in directory.iterdir():
+        if entry.suffix == ".jsonl":
+            names.add(entry.stem.rpartition("-")[0])
+        elif entry.suffix == ".lock":
+            names.add(entry.stem)
+    names.discard(own)
+    names.discard("")
+    return sorted(names)
+
+
+class JournalWriter:
+    """The files of one instance: the current one takes appends; ``rotate`` seals it. Not
+    thread-safe on its own: the recorder calls it under its lock. Never raises ``OSError`` from
+    ``append``: a journal that cannot be written is logged, and the caller keeps the record in
+    memory instead (``append`` returns False)."""
+
+    def __init__(self, directory: Path, instance: str) -> None:
+        self.directory = directory
+        self.instance = instance
+        self._owner = InstanceLock(directory, instance)
+        self._seq = 0
+        self._fd = -1
+        self.path: Path | None = None
+        self._errors = 0
+
+    def next_path(self) -> Path:
+        """A new file name of this instance; takes the instance lock first."""
+        if not self._owner.held:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._owner.acquire()  # the instance name is ours alone: this cannot be refused
+        self._seq += 1
+        return self.directory / f"{self.instance}-{self._seq:09d}.jsonl"
+
+    def open(self) -> None:
+        try:
+            path = self.next_path()
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+            self.path = path
+        except OSError as exc:
+            self._failed(exc)
+
+    def append(self, line: bytes) -> bool:
+        """One ``os.write`` of a whole line (``O_APPEND``: never interleaved); False on failure."""
+        if self._fd < 0:
+            self.open()
+            if self._fd < 0:
+                return False
+        try:
+            written = os.write(self._fd, line)
+            while written < len(line):  # only on a full disk or a signal: finish the line
+                line = line[written:]
+                written = os.write(self._fd, line)
+        except OSError as exc:
+            self._failed(exc)
+            return False
+        return True
+
+    def _failed(self, exc: OSError) -> None:
+        self._errors += 1
+        if self._errors % 1000 == 1:
+            log.warning(
+                "usage journal write failed (%s); records stay queued in memory until stored",
+                exc.strerror or type(exc).__name__,
+            )
+
+    def rotate(self) -> Path | None:
+        """Seal the current file (returned) and open the next one now, so that the next
+        ``append`` stays cheap."""
+        fd, path = self._fd, self.path
+        self._fd, self.path = -1, None
+        if fd >= 0:
+            os.close(fd)
+        self.open()
+        return path
+
+    def close(self, *, drop_current: bool) -> None:
+        """Close the current file (removing it when it holds nothing unstored) and let go of the
+        lock: files left behind are orphans now, and the next start adopts them."""
+        fd, path = self._fd, self.path
+        self._fd, self.path = -1, None
+        if fd >= 0:
+            os.close(fd)
+            if drop_current and path is not None:
+                path.unlink(missing_ok=True)
+        self._owner.release()
+
+    def adopt_orphans(self, next_path: Callable[[], Path]) -> list[Path]:
+        """Rename the files of instances whose lock is free (their process is gone) to new names
+        of this instance, from ``next_path``: a rename is atomic, so a crash at any point
+        leaves every file owned by exactly one instance."""
+        if not self.directory.is_dir():
+            return []
+        adopted: list[Path] = []
+        for instance in _orphan_instances(self.directory, self.instance):
+            other = InstanceLock(self.directory, instance)
+            if not other.acquire():
+                continue  # its process is alive and still owns them
+            try:
+                for path in sorted(self.directory.glob(f"{instance}-*.jsonl")):
+                    target = next_path()
+                    path.rename(target)
+                    adopted.append(target)
+            finally:
+                other.release()
+        return adopted
