@@ -11,8 +11,10 @@
     ├── Conflict                   409 conflict_error
     ├── RateLimited                429 rate_limit_error       (carries ``retry_after`` seconds)
     ├── Unavailable                503 service_unavailable    (maintenance, no deployment)
-    └── UpstreamError              502 upstream_error
-        └── UpstreamTimeout        504 upstream_timeout
+    ├── UpstreamError              502 upstream_error
+    │   └── UpstreamTimeout        504 upstream_timeout
+    └── CallerLeft                 499 caller_left  (never sent: recorded when a caller leaves
+                                                     in the middle of a streamed answer)
 
 Domain code raises these; each entry point (admin API, gateway, web UI, CLI) renders them. Messages
 never contain secrets: they are written for the caller and may be shown as they are.
@@ -100,8 +102,14 @@ class UpstreamTimeout(UpstreamError):
     type = "upstream_timeout"
 
 
+class CallerLeft(ModelyardError):
+    status = 499
+    type = "caller_left"
+
+
 __all__ = [
     "BadRequest",
+    "CallerLeft",
     "Conflict",
     "Forbidden",
     "InvalidInput",

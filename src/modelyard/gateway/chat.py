@@ -12,7 +12,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from modelyard.errors import ModelyardError, UpstreamError
+from modelyard.errors import CallerLeft, ModelyardError, UpstreamError
 from modelyard.gateway import inbound, outbound
 from modelyard.gateway.context import CallMeter, GatewayContext, routed_headers
 from modelyard.gateway.http_io import json_body, json_response
@@ -137,6 +137,7 @@ async def _relay(
     usage = Usage()
     relayed_chars = 0
     error: ModelyardError | None = None
+    completed = False
     try:
         async for event in opened.value.events():
             if isinstance(event, UsageReport):
@@ -150,13 +151,18 @@ async def _relay(
         if include_usage:
             yield b"data: " + orjson.dumps(writer.usage(usage)) + b"\n\n"
         yield b"data: [DONE]\n\n"
+        completed = True
     except ModelyardError as exc:
         error = exc
+        completed = True
         yield dispatch.error_event(exc)
     except Exception:
         error = UpstreamError("The stream failed unexpectedly.", code="stream_failed")
+        completed = True
         yield dispatch.error_event(error)
     finally:
+        if not completed and error is None:
+            error = CallerLeft("The caller left before the answer was complete.")
         if usage.total_tokens == 0 and (relayed_chars or error is not None):
             # No usage report arrived (cut or abandoned stream): count what was relayed.
             usage.input_tokens = prompt_estimate

@@ -185,20 +185,21 @@ class FakeApp:
 
 async def _answer(
     route: Route, request: FakeRequest, receive: Receive, stopping: Stopping
-) -> tuple[Reply, Damage | None] | None:
-    """Checks, then the fault the model asks for, then the wire module's answer."""
+) -> tuple[Reply, Damage | None, int] | None:
+    """Checks, then the fault the model asks for, then the wire module's answer (with the
+    damage to do to it and the gap between stream events)."""
     dialect = route.dialect
     denied = dialect.check(request)
     if denied is not None:
-        return denied, None
+        return denied, None, 0
     if request.form_error is not None:
-        return dialect.error(request, 400, request.form_error, None), None
+        return dialect.error(request, 400, request.form_error, None), None, 0
     if not isinstance(request.json, dict) and not (route.form_ok and request.form is not None):
         message = "We could not parse the JSON body of your request."
-        return dialect.error(request, 400, message, None), None
+        return dialect.error(request, 400, message, None), None, 0
     model = route.model_of(request)
     if not model:
-        return dialect.error(request, 400, "you must provide a model parameter", "model"), None
+        return dialect.error(request, 400, "you must provide a model parameter", "model"), None, 0
     fault = fault_for(model, request.headers.get("x-fake-delay-ms"))
     if fault.delay_ms or fault.hang:
         waited = await pause(receive, None if fault.hang else fault.delay_ms / 1000, stopping)
@@ -206,16 +207,16 @@ async def _answer(
             return None  # the client gave up
         if waited == "stopping" or fault.hang:
             message = "The fake provider is shutting down."
-            return dialect.error(request, 503, message, None), None
+            return dialect.error(request, 503, message, None), None, 0
     if fault.status is not None:
-        return dialect.error(request, fault.status, None, None), None
+        return dialect.error(request, fault.status, None, None), None, 0
     try:
         reply = route.handler(request, model)
     except BadRequest as exc:
         reply = dialect.error(request, 400, exc.message, exc.param)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         reply = dialect.error(request, 400, f"Invalid request body: {exc!r}", None)
-    return reply, fault.damage
+    return reply, fault.damage, fault.event_gap_ms
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

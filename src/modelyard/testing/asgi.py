@@ -8,6 +8,7 @@ writes it, optionally damaged: cut in the middle (the connection is dropped) or 
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -217,7 +218,9 @@ def frame(event: Event, newline: bytes) -> bytes:
     return b"event: " + name.encode() + newline + b"data: " + data + newline + newline
 
 
-async def send_reply(send: Send, reply: Reply, damage: Damage | None = None) -> None:
+async def send_reply(
+    send: Send, reply: Reply, damage: Damage | None = None, event_gap_ms: int = 0
+) -> None:
     """Write ``reply``; ``cut`` drops the connection halfway, ``garbage`` breaks the JSON."""
     headers = [(b"content-type", reply.content_type), *reply.headers]
     if reply.events is None:
@@ -247,6 +250,8 @@ async def send_reply(send: Send, reply: Reply, damage: Damage | None = None) -> 
         return
     for chunk in frames:
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        if event_gap_ms:
+            await asyncio.sleep(event_gap_ms / 1000)
     await send({"type": "http.response.body", "body": b""})
 
 

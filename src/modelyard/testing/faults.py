@@ -11,6 +11,9 @@ Gemini path model) because that is what a test configures on a deployment anyway
 ``fail-cut``        start the answer, then drop the connection in the middle
 ``fail-garbage``    200 with a malformed body (truncated JSON / an event with broken JSON)
 
+``drip-<ms>-...``   stream the answer with ``<ms>`` milliseconds between events (a caller can
+                    then leave in the middle of a stream)
+
 ``slow-`` may precede ``fail-`` (``slow-200-fail-500``: a 500 after 200 ms).
 """
 
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from modelyard.testing.asgi import Damage
 
 _SLOW = re.compile(r"slow-(\d{1,7})(?:-|$)")
+_DRIP = re.compile(r"drip-(\d{1,5})(?:-|$)")
 _FAIL = re.compile(r"fail-(\d{3}|hang|cut|garbage)(?:-|$)")
 
 
@@ -33,6 +37,7 @@ class Fault:
     status: int | None = None
     hang: bool = False
     damage: Damage | None = None
+    event_gap_ms: int = 0
 
 
 NO_FAULT = Fault()
@@ -40,6 +45,9 @@ NO_FAULT = Fault()
 
 def fault_for(model: str, delay_header: str | None = None) -> Fault:
     """The fault a model identifier (and the optional delay header) asks for."""
+    drip = _DRIP.match(model)
+    if drip:
+        return Fault(event_gap_ms=int(drip.group(1)))
     if delay_header is None and not model.startswith(("slow-", "fail-")):
         return NO_FAULT
     delay = 0
