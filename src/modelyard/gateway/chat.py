@@ -148,10 +148,13 @@ async def _relay(
             chunk = writer.event(event)
             if chunk is not None:
                 yield b"data: " + orjson.dumps(chunk) + b"\n\n"
+        # The answer is complete: record it before the last bytes go out, so no kill or
+        # departure from here on can lose the record.
+        completed = True
+        meter.done(opened, usage)
         if include_usage:
             yield b"data: " + orjson.dumps(writer.usage(usage)) + b"\n\n"
         yield b"data: [DONE]\n\n"
-        completed = True
     except ModelyardError as exc:
         error = exc
         completed = True
@@ -161,12 +164,13 @@ async def _relay(
         completed = True
         yield dispatch.error_event(error)
     finally:
-        if not completed and error is None:
+        if not completed:
             error = CallerLeft("The caller left before the answer was complete.")
-        if usage.total_tokens == 0 and (relayed_chars or error is not None):
-            # No usage report arrived (cut or abandoned stream): count what was relayed.
-            usage.input_tokens = prompt_estimate
-            usage.output_tokens = relayed_chars // CHARS_PER_TOKEN
-        meter.done(opened, usage, error)
+        if error is not None:
+            if usage.total_tokens == 0:
+                # No usage report arrived (cut or abandoned stream): count what was relayed.
+                usage.input_tokens = prompt_estimate
+                usage.output_tokens = relayed_chars // CHARS_PER_TOKEN
+            meter.done(opened, usage, error)
         with anyio.CancelScope(shield=True):  # the caller may have left: settle regardless
             await ctx.router.settle(opened, usage.total_tokens)
