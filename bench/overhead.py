@@ -31,215 +31,32 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import importlib.util
-import json
-import os
 import platform
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import orjson
-from loadgen import Result, Spec, check_plain, check_stream, drive, drive_wrk, wrk_available
-from procs import (
-    Background,
-    Cleanup,
-    Pinning,
-    Server,
-    StartError,
-    free_port,
-    pin_self,
-    plan_pinning,
+from loadgen import Result, Spec, drive, drive_wrk, wrk_available
+from procs import Background, Cleanup, Pinning, StartError, pin_self, plan_pinning
+from report import (
+    Cell,
+    Summary,
+    error_lines,
+    noise_lines,
+    ratio_lines,
+    render_table,
+    saturation_lines,
+    summarize,
 )
+from targets import EXPECTED, Target, check_first_calls, request_body, start_litellm, start_targets
 
-HERE = Path(__file__).resolve().parent
-# About twenty words: the fake streams its answer ("Echo: " + this) one word per chunk.
-MESSAGE = (
-    "Please repeat these twenty words back so that the benchmark stream carries about "
-    "twenty chunks from start to end today"
-)
-EXPECTED = "Echo: " + MESSAGE
-UPSTREAM_MODEL = "fake-model"
-DIRECT_KEY = "sk-bench-direct"
-TPM_LIMIT = 1_000_000_000  # the limiter runs on every call but never refuses one
 MODES = ("plain", "stream")
-NOISY = 0.2  # cores kept busy by other processes above which a cell is disturbed
-CLIENT_SATURATED = 0.85  # share of its core above which the load generator is the bottleneck
-
-
-@dataclass(frozen=True)
-class Target:
-    key: str  # "direct", "bare", "modelyard" (or a comparison added by a hook)
-    label: str
-    url: str  # its chat completions URL
-    model: str
-    api_key: str
-    pid: int  # the process whose CPU and RSS are reported
-
-
-# --- setting up ----------------------------------------------------------------------------
-
-
-def _ok(response: httpx.Response, status: int = 200) -> dict[str, object]:
-    if response.status_code != status:
-        raise StartError(
-            f"Modelyard admin API: {response.request.method} {response.request.url.path} -> "
-            f"{response.status_code} {response.text[:400]}"
-        )
-    body: dict[str, object] = response.json()
-    return body
-
-
-def init_modelyard(python: str, env: dict[str, str]) -> str:
-    """``modelyard init --json`` in the data directory of ``env``; the owner's API key."""
-    done = subprocess.run(
-        [python, "-m", "modelyard", "init", "--json"], env=env, capture_output=True, timeout=120
-    )
-    if done.returncode != 0:
-        output = (done.stdout + done.stderr).decode(errors="replace").splitlines()
-        raise StartError("modelyard init failed:\n" + "\n".join(output[-15:]))
-    last = [line for line in done.stdout.decode().splitlines() if line.startswith("{")][-1]
-    return str(json.loads(last)["owner_api_key"])
-
-
-def configure_modelyard(base_url: str, owner_key: str, fake_url: str) -> tuple[str, str]:
-    """Model key, model, deployment and a member's API key, as an admin would; (slug, key)."""
-    headers = {"authorization": f"Bearer {owner_key}"}
-    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as api:
-        key = _ok(
-            api.post(
-                "/api/model-keys",
-                json={
-                    "name": "fake provider",
-                    "provider": "openai",
-                    "secret": "sk-bench-upstream",
-                    "base_url": fake_url + "/v1",
-                },
-            ),
-            201,
-        )
-        model = _ok(
-            api.post(
-                "/api/models",
-                json={
-                    "kind": "completion",
-                    "display_name": "Bench Model",
-                    "provider": "openai",
-                    "provider_model_name": UPSTREAM_MODEL,
-                    "visible": True,
-                    "context_window": 128_000,
-                    "max_output_tokens": 4096,
-                    "input_price": 2.5,
-                    "output_price": 10,
-                },
-            ),
-            201,
-        )
-        deployment = {
-            "key_id": key["id"],
-            "model_identifier": UPSTREAM_MODEL,
-            "tpm_limit": TPM_LIMIT,
-        }
-        _ok(api.post(f"/api/models/{model['id']}/deployments", json=deployment), 201)
-        user = _ok(
-            api.post("/api/users", json={"email": "bench@example.com", "role": "member"}), 201
-        )
-        issued = _ok(api.post(f"/api/users/{user['id']}/api-keys", json={"name": "bench"}), 201)
-    return str(model["slug"]), str(issued["key"])
-
-
-def start_targets(
-    cleanup: Cleanup, pinning: Pinning, work: Path, python: str, extra_env: dict[str, str]
-) -> list[Target]:
-    fake_port, bare_port, modelyard_port = free_port(), free_port(), free_port()
-    fake_url = f"http://127.0.0.1:{fake_port}"
-    bare_url = f"http://127.0.0.1:{bare_port}"
-    modelyard_url = f"http://127.0.0.1:{modelyard_port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
-    env |= {
-        "MODELYARD_DATA_DIR": str(work / "data"),
-        "MODELYARD_ALLOWED_UPSTREAM_HOSTS": "127.0.0.1",
-        **extra_env,
-    }
-    fake = cleanup.add(
-        Server(
-            "fake provider",
-            [python, "-m", "modelyard", "fake-provider", "--port", f"{fake_port}"],
-            work,
-        )
-    )
-    fake.start(pinning.fake)
-    bare = cleanup.add(
-        Server(
-            "bare proxy",
-            [python, str(HERE / "bare_proxy.py"), "--port", f"{bare_port}", "--upstream", fake_url],
-            work,
-        )
-    )
-    bare.start(pinning.gateway)
-    owner_key = init_modelyard(python, env)
-    modelyard = cleanup.add(
-        Server(
-            "modelyard", [python, "-m", "modelyard", "serve", "--port", f"{modelyard_port}"], work
-        )
-    )
-    modelyard.start(pinning.gateway, env)
-    fake.wait_ready(fake_url + "/_fake/health")
-    bare.wait_ready(bare_url + "/healthz")
-    modelyard.wait_ready(modelyard_url + "/healthz")
-    slug, member_key = configure_modelyard(modelyard_url, owner_key, fake_url)
-    chat = "/v1/chat/completions"
-    return [
-        Target("direct", "direct (fake)", fake_url + chat, UPSTREAM_MODEL, DIRECT_KEY, fake.pid),
-        Target("bare", "bare proxy", bare_url + chat, UPSTREAM_MODEL, DIRECT_KEY, bare.pid),
-        Target("modelyard", "Modelyard", modelyard_url + chat, slug, member_key, modelyard.pid),
-    ]
-
-
-def start_litellm(cleanup: Cleanup, pinning: Pinning, work: Path, fake_url: str) -> Target | None:
-    """The ``--with-litellm`` hook. TODO(performance issue): fill it in.
-
-    Start a LiteLLM proxy as a ``Server`` (``cleanup.add(...)``) pinned to ``pinning.gateway``,
-    configured with one model ``fake-model`` on ``fake_url + "/v1"`` (its config file in
-    ``work``), wait until it answers, and return its ``Target`` (key ``"litellm"``, its pid).
-    The rounds, the first-call check, the table ("+p50 vs bare" included) and the exit status
-    take an extra target as it is; add a ratio line for it in ``ratio_lines``.
-    """
-    print("LiteLLM comparison: not implemented in this version")
-    return None
-
-
-def request_body(model: str, stream: bool) -> str:
-    body: dict[str, object] = {"model": model, "messages": [{"role": "user", "content": MESSAGE}]}
-    if stream:
-        body["stream"] = True
-    return orjson.dumps(body).decode()
-
-
-def check_first_calls(target: Target) -> None:
-    """One plain and one streaming call, answered correctly, before any load."""
-    headers = {"authorization": f"Bearer {target.api_key}", "content-type": "application/json"}
-    with httpx.Client(headers=headers, timeout=30) as client:
-        for stream, check in ((False, check_plain), (True, check_stream)):
-            response = client.post(target.url, content=request_body(target.model, stream))
-            problem = (
-                check(response.content, EXPECTED)
-                if response.status_code == 200
-                else f"HTTP {response.status_code}: {response.text[:300]}"
-            )
-            if problem:
-                kind = "streaming" if stream else "plain"
-                raise StartError(f"{target.label}: first {kind} call failed: {problem}")
 
 
 # --- running -------------------------------------------------------------------------------
-
-Cell = tuple[str, str, int]  # (target key, mode, concurrency)
 
 
 def run_cell(
@@ -264,43 +81,6 @@ def client_for(mode: str, args: argparse.Namespace) -> str:
     if mode == "plain" and args.client != "aiohttp" and wrk_available():
         return "wrk"
     return "aiohttp"
-
-
-@dataclass(frozen=True)
-class Summary:
-    """One cell of the table, over its rounds: the median rate and percentiles, CPU per call
-    pooled over every round, the peak RSS, the errors summed."""
-
-    rate: float
-    p50_ms: float
-    p99_ms: float
-    ttfc_p50_ms: float | None
-    cpu_ms_per_call: float
-    rss_mib: float
-    errors: int
-    error_kinds: dict[str, int]
-    client_busy: float | None
-
-
-def summarize(rounds: list[Result]) -> Summary:
-    ttfc = [r.ttfc_p50_ms for r in rounds if r.ttfc_p50_ms is not None]
-    busy = [r.client_busy for r in rounds if r.client_busy is not None]
-    kinds: dict[str, int] = {}
-    for r in rounds:
-        for kind, count in r.error_kinds.items():
-            kinds[kind] = kinds.get(kind, 0) + count
-    calls = sum(r.requests for r in rounds)
-    return Summary(
-        rate=statistics.median(r.rate for r in rounds),
-        p50_ms=statistics.median(r.p50_ms for r in rounds),
-        p99_ms=statistics.median(r.p99_ms for r in rounds),
-        ttfc_p50_ms=statistics.median(ttfc) if ttfc else None,
-        cpu_ms_per_call=1000 * sum(r.cpu_seconds for r in rounds) / max(calls, 1),
-        rss_mib=max(r.max_rss for r in rounds) / 2**20,
-        errors=sum(r.errors for r in rounds),
-        error_kinds=kinds,
-        client_busy=max(busy) if busy else None,
-    )
 
 
 def run_all(
@@ -329,127 +109,6 @@ def run_all(
                 flush=True,
             )
     return {cell: summarize(results) for cell, results in rounds.items()}, noise
-
-
-# --- reporting -----------------------------------------------------------------------------
-
-COLUMNS = (
-    "mode",
-    "conc",
-    "target",
-    "req/s",
-    "p50 ms",
-    "p99 ms",
-    "+p50 ms vs direct",
-    "+p50 ms vs bare",
-    "TTFC p50 ms",
-    "CPU ms/call",
-    "RSS MiB",
-    "errors",
-)
-
-
-def render_table(
-    targets: list[Target], results: dict[Cell, Summary], args: argparse.Namespace
-) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for mode in args.modes:
-        for concurrency in args.concurrency:
-            direct = results[("direct", mode, concurrency)]
-            bare = results[("bare", mode, concurrency)]
-            for target in targets:
-                r = results[(target.key, mode, concurrency)]
-                vs_direct = f"{r.p50_ms - direct.p50_ms:+.2f}" if target.key != "direct" else ""
-                vs_bare = (
-                    f"{r.p50_ms - bare.p50_ms:+.2f}" if target.key not in ("direct", "bare") else ""
-                )
-                cells = (
-                    mode,
-                    str(concurrency),
-                    target.label,
-                    f"{r.rate:.0f}",
-                    f"{r.p50_ms:.2f}",
-                    f"{r.p99_ms:.2f}",
-                    vs_direct,
-                    vs_bare,
-                    "" if r.ttfc_p50_ms is None else f"{r.ttfc_p50_ms:.2f}",
-                    f"{r.cpu_ms_per_call:.3f}",
-                    f"{r.rss_mib:.1f}",
-                    str(r.errors),
-                )
-                lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def ratio_lines(results: dict[Cell, Summary], args: argparse.Namespace) -> list[str]:
-    lines = []
-    for mode in args.modes:
-        best = {
-            key: max(
-                ((results[(key, mode, c)], c) for c in args.concurrency), key=lambda rc: rc[0].rate
-            )
-            for key in ("bare", "modelyard")
-        }
-        (mine, mine_c), (bare, bare_c) = best["modelyard"], best["bare"]
-        share = 100 * mine.rate / bare.rate if bare.rate else 0.0
-        kind = "non-streaming" if mode == "plain" else "streaming"
-        lines.append(
-            f"- Modelyard {kind} throughput: {share:.0f}% of the bare proxy at the best "
-            f"concurrency ({mine.rate:.0f} req/s at c={mine_c} vs "
-            f"{bare.rate:.0f} req/s at c={bare_c})"
-        )
-    if 1 in args.concurrency:
-        parts = []
-        for mode in args.modes:
-            mine = results[("modelyard", mode, 1)]
-            direct, bare = results[("direct", mode, 1)], results[("bare", mode, 1)]
-            parts.append(
-                f"{mode} {mine.p50_ms - direct.p50_ms:+.2f} ms vs direct "
-                f"({mine.p50_ms - bare.p50_ms:+.2f} ms vs bare proxy)"
-            )
-        lines.append("- Modelyard added p50 at concurrency 1: " + "; ".join(parts))
-    return lines
-
-
-def saturation_lines(targets: list[Target], results: dict[Cell, Summary]) -> list[str]:
-    """Cells where the load generator itself was the bottleneck (their req/s understate)."""
-    labels = {t.key: t.label for t in targets}
-    busy = [
-        f"{labels[key]} {mode} c={concurrency} ({r.client_busy:.0%})"
-        for (key, mode, concurrency), r in results.items()
-        if r.client_busy is not None and r.client_busy > CLIENT_SATURATED
-    ]
-    if not busy:
-        return []
-    return [
-        f"- the load generator used most of its core in: {', '.join(busy)}; "
-        "these cells measure the client as much as the target"
-    ]
-
-
-def noise_lines(
-    targets: list[Target], noise: dict[Cell, float], pinning: Pinning, mean: float
-) -> list[str]:
-    """How busy other processes kept the machine: a shared machine disturbs every number."""
-    labels = {t.key: t.label for t in targets}
-    (key, mode, concurrency), worst = max(noise.items(), key=lambda item: item[1])
-    line = (
-        f"- other processes (and hypervisor steal) kept {mean:.2f} of "
-        f"{pinning.cores} cores busy on average (at most {worst:.2f}, during {labels[key]} "
-        f"{mode} c={concurrency})"
-    )
-    if worst > NOISY:
-        line += "; the numbers are disturbed, rerun on a quiet machine"
-    return [line]
-
-
-def error_lines(targets: list[Target], results: dict[Cell, Summary]) -> list[str]:
-    labels = {t.key: t.label for t in targets}
-    lines = []
-    for (key, mode, concurrency), r in results.items():
-        for kind, count in r.error_kinds.items():
-            lines.append(f"- {labels[key]} {mode} c={concurrency}: {count} x {kind}")
-    return lines
 
 
 # --- the command ---------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import math
 import struct
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,26 +14,19 @@ from openai.types import CreateEmbeddingResponse
 
 from modelyard.errors import UpstreamError
 from modelyard.llm_types import EmbeddingRequest, Usage
-from modelyard.providers import connections
-from modelyard.providers.base import Target, UpstreamProtocolError, UpstreamRequest
+from modelyard.providers.base import Target, UpstreamProtocolError
 from modelyard.providers.openai_embeddings import WIRE
 from modelyard.testing import FakeProvider
+from tests.providers import roundtrip
+from tests.providers.roundtrip import API_VERSION, AZURE_KEY, SECRET, send
 
-SECRET = "sk-test-secret"
-AZURE_KEY = "azure-test-key"
-API_VERSION = "2024-10-21"
 MALFORMED = r"^The embeddings API sent a malformed response: "
 
 
 def target(
     provider: str = "openai", base_url: str | None = None, model: str = "text-embedding-3-small"
 ) -> Target:
-    if provider == "azure":
-        return Target(
-            "azure", connections.AZURE, model, AZURE_KEY, base_url=base_url, api_version=API_VERSION
-        )
-    connection = connections.MISTRAL if provider == "mistral" else connections.OPENAI
-    return Target(provider, connection, model, SECRET, base_url=base_url)
+    return roundtrip.target(provider, model, base_url)
 
 
 def packed(*values: float) -> str:
@@ -137,22 +129,6 @@ def test_errors() -> None:
 
 
 # --- round trips through the fake provider ------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProvider]:
-    with FakeProvider() as running:
-        yield running
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10) as client:
-        yield client
-
-
-def send(http: httpx.Client, upstream: UpstreamRequest) -> httpx.Response:
-    return http.request(upstream.method, upstream.url, headers=upstream.headers, json=upstream.json)
 
 
 def test_round_trip_exact_vectors(fake: FakeProvider, http: httpx.Client) -> None:

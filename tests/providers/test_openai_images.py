@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,13 +12,12 @@ from openai.types import ImagesResponse
 
 from modelyard.errors import UpstreamError
 from modelyard.llm_types import GeneratedImage, ImageRequest, InputFile, Usage
-from modelyard.providers import connections
-from modelyard.providers.base import Target, UpstreamProtocolError, UpstreamRequest
+from modelyard.providers.base import Target, UpstreamProtocolError
 from modelyard.providers.openai_images import WIRE
 from modelyard.testing import FakeProvider
+from tests.providers import roundtrip
+from tests.providers.roundtrip import AZURE_KEY, SECRET, send
 
-SECRET = "sk-test-secret"
-AZURE_KEY = "azure-test-key"
 MALFORMED = r"^The images API sent a malformed response: "
 PNG_BYTES = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC"
@@ -32,16 +30,7 @@ MASK = InputFile("mask.png", "image/png", PNG_BYTES)
 def target(
     provider: str = "openai", base_url: str | None = None, model: str = "gpt-image-1"
 ) -> Target:
-    if provider == "azure":
-        return Target(
-            "azure",
-            connections.AZURE,
-            model,
-            AZURE_KEY,
-            base_url=base_url,
-            api_version="2025-04-01-preview",
-        )
-    return Target(provider, connections.OPENAI, model, SECRET, base_url=base_url)
+    return roundtrip.target(provider, model, base_url, api_version="2025-04-01-preview")
 
 
 # --- request -----------------------------------------------------------------------------------
@@ -201,36 +190,6 @@ def test_errors() -> None:
 
 
 # --- round trips through the fake provider ------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProvider]:
-    with FakeProvider() as running:
-        yield running
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10) as client:
-        yield client
-
-
-def send(http: httpx.Client, upstream: UpstreamRequest) -> httpx.Response:
-    """JSON, or the form as multipart (text fields as data, InputFiles as files)."""
-    if upstream.form is None:
-        return http.request(
-            upstream.method, upstream.url, headers=upstream.headers, json=upstream.json
-        )
-    data: list[tuple[str, str]] = []
-    files: list[tuple[str, tuple[str, bytes, str]]] = []
-    for name, value in upstream.form:
-        if isinstance(value, InputFile):
-            files.append((name, (value.filename, value.data, value.content_type)))
-        else:
-            data.append((name, value))
-    return http.request(
-        upstream.method, upstream.url, headers=upstream.headers, data=dict(data), files=files
-    )
 
 
 def test_round_trip_gpt_image_generation(fake: FakeProvider, http: httpx.Client) -> None:
