@@ -57,6 +57,24 @@ class _ReloadConfigAfterChanges:
         await self.app(scope, receive, watch)
 
 
+class _GatewayFirst:
+    """Send ``/v1/...`` straight to the gateway, past FastAPI's routing and dependency
+    machinery: the gateway is the hot path, the admin API is not."""
+
+    def __init__(self, app: ASGIApp, gateway: ASGIApp) -> None:
+        self.app = app
+        self.gateway = gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/v1/"):
+            # As a Mount would: the full path stays, the prefix moves into root_path.
+            await self.gateway(
+                {**scope, "root_path": scope.get("root_path", "") + "/v1"}, receive, send
+            )
+        else:
+            await self.app(scope, receive, send)
+
+
 class _LazyGateway:
     """The ``/v1`` app, built on first use from the services the lifespan created."""
 
@@ -106,8 +124,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     error_handlers.install(app)
 
     app.add_middleware(_ReloadConfigAfterChanges)
-    gateway = _LazyGateway(app)
-    app.mount("/v1", gateway)
+    app.add_middleware(_GatewayFirst, gateway=_LazyGateway(app))
     for module in (
         system_routes,
         catalog_routes,

@@ -39,15 +39,14 @@ _CONTENT = (TextDelta, ReasoningDelta, ToolCallDelta)
 class _OpenStream:
     """An upstream stream whose first events already arrived (so it is safe to commit to)."""
 
-    def __init__(self, first: list[StreamEvent], rest: AsyncIterator[StreamEvent]) -> None:
+    def __init__(self, first: list[StreamEvent], rest: AsyncIterator[list[StreamEvent]]) -> None:
         self.first = first
         self.rest = rest
 
-    async def events(self) -> AsyncIterator[StreamEvent]:
-        for event in self.first:
-            yield event
-        async for event in self.rest:
-            yield event
+    async def batches(self) -> AsyncIterator[list[StreamEvent]]:
+        yield self.first
+        async for batch in self.rest:
+            yield batch
 
 
 async def _open(
@@ -55,13 +54,13 @@ async def _open(
 ) -> _OpenStream:
     """Open the stream and wait for its first real event: a failure before that may still go
     to another deployment or fallback, since nothing has reached the caller yet."""
-    events = await dispatch.chat_stream(ctx.upstream, model, deployment, request)
+    batches = await dispatch.chat_stream(ctx.upstream, model, deployment, request)
     first: list[StreamEvent] = []
-    async for event in events:
-        first.append(event)
-        if isinstance(event, _CONTENT):
+    async for batch in batches:
+        first.extend(batch)
+        if any(isinstance(event, _CONTENT) for event in batch):
             break
-    return _OpenStream(first, events)
+    return _OpenStream(first, batches)
 
 
 async def chat_completions(ctx: GatewayContext, request: Request) -> Response:
@@ -139,15 +138,19 @@ async def _relay(
     error: ModelyardError | None = None
     completed = False
     try:
-        async for event in opened.value.events():
-            if isinstance(event, UsageReport):
-                usage.add(event.usage)
-                continue
-            if isinstance(event, TextDelta | ReasoningDelta):
-                relayed_chars += len(event.text)
-            chunk = writer.event(event)
-            if chunk is not None:
-                yield b"data: " + orjson.dumps(chunk) + b"\n\n"
+        async for batch in opened.value.batches():
+            out = bytearray()
+            for event in batch:
+                if isinstance(event, UsageReport):
+                    usage.add(event.usage)
+                    continue
+                if isinstance(event, TextDelta | ReasoningDelta):
+                    relayed_chars += len(event.text)
+                chunk = writer.event(event)
+                if chunk is not None:
+                    out += b"data: " + orjson.dumps(chunk) + b"\n\n"
+            if out:  # one write per upstream read, not one per event
+                yield bytes(out)
         # The answer is complete: record it before the last bytes go out, so no kill or
         # departure from here on can lose the record.
         completed = True

@@ -94,8 +94,9 @@ async def chat(
 
 async def chat_stream(
     client: UpstreamClient, model: ModelConfig, deployment: DeploymentConfig, request: ChatRequest
-) -> AsyncIterator[StreamEvent]:
-    """Open the upstream stream (errors before the first byte raise here) and return its events.
+) -> AsyncIterator[list[StreamEvent]]:
+    """Open the upstream stream (errors before the first byte raise here) and return its events,
+    in batches: all the events of one network read together, so they can leave together.
 
     The iterator raises :class:`UpstreamError` when the stream breaks off or ends unfinished.
     """
@@ -107,14 +108,15 @@ async def chat_stream(
         raise upstream_failure(reply, wire.error_message(reply.body), deployment)
     decoder = wire.stream_decoder()
 
-    async def events() -> AsyncIterator[StreamEvent]:
+    async def batches() -> AsyncIterator[list[StreamEvent]]:
         async for chunk in chunks:
-            for event in decoder.feed(chunk):
-                yield event
+            events = decoder.feed(chunk)
+            if events:
+                yield events
         if not decoder.finished:
             raise UpstreamError("The provider's stream ended before the answer was complete.")
 
-    return events()
+    return batches()
 
 
 async def embeddings(
