@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from modelyard.catalog import CatalogFormatError, diff_catalogs, read_catalog_source
+from modelyard.catalog import Catalog, CatalogFormatError, diff_catalogs, read_catalog_source
 from modelyard.services import Services
 from modelyard.workspace.catalog_store import active_catalog, apply_catalog, ensure_stored
 
@@ -23,18 +23,22 @@ def _services() -> Services:
     return Services.build(build_settings())
 
 
+def _active() -> Catalog:
+    services = _services()
+    try:
+        with services.session() as session:
+            return active_catalog(session)
+    finally:
+        services.close()
+
+
 @app.command("list")
 def list_(
     kind: Annotated[str | None, typer.Option(help="completion, image or embedding.")] = None,
     q: Annotated[str | None, typer.Option(help="Search text.")] = None,
 ) -> None:
     """List the active catalog's entries."""
-    services = _services()
-    try:
-        with services.session() as session:
-            catalog = active_catalog(session)
-    finally:
-        services.close()
+    catalog = _active()
     rows = [
         (
             e.id + (" (deprecated)" if e.deprecated else ""),
@@ -69,12 +73,7 @@ def export(
     as_json: Annotated[bool, typer.Option("--json", help="JSON (the only format).")] = True,
 ) -> None:
     """Print the active catalog in the format that ``update`` reads."""
-    services = _services()
-    try:
-        with services.session() as session:
-            catalog = active_catalog(session)
-    finally:
-        services.close()
+    catalog = _active()
     sys.stdout.buffer.write(catalog.to_json_bytes())
     sys.stdout.buffer.write(b"\n")
 

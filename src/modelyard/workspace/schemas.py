@@ -44,36 +44,27 @@ class Input(BaseModel):
 # --- model keys ---------------------------------------------------------------------------
 
 
+Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=4000)]
+BaseUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+ApiVersion = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+Organization = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
 class ModelKeyCreate(Input):
     name: Name
     provider: Provider
-    secret: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=4000)]
-    base_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = (
-        None
-    )
-    api_version: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = (
-        None
-    )
-    organization: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
-    ) = None
+    secret: Secret
+    base_url: BaseUrl | None = None
+    api_version: ApiVersion | None = None
+    organization: Organization | None = None
 
 
 class ModelKeyUpdate(Input):
     name: Name | None = None
-    secret: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=4000)]
-        | None
-    ) = None
-    base_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = (
-        None
-    )
-    api_version: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = (
-        None
-    )
-    organization: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
-    ) = None
+    secret: Secret | None = None
+    base_url: BaseUrl | None = None
+    api_version: ApiVersion | None = None
+    organization: Organization | None = None
 
 
 class KeyUsage(BaseModel):
