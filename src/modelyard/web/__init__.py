@@ -1,0 +1,43 @@
+"""The server-rendered web UI over the same workspace services as the admin API.
+
+``install(app)`` adds its pages, its static files and the handlers that turn its guards into
+pages (a redirect to sign-in, a 403 for members and for forms without a CSRF token).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from modelyard.web import auth, key_pages, model_pages
+from modelyard.web.pages import HERE, render
+
+__all__ = ["install"]
+
+
+async def _login_required(request: Request, _exc: Exception) -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+async def _admin_required(request: Request, _exc: Exception) -> Response:
+    message = "This page is for workspace admins and owners."
+    return render(request, "refused.html", {"message": message}, status_code=403)
+
+
+async def _csrf_refused(request: Request, _exc: Exception) -> Response:
+    message = (
+        "This form was not sent from a Modelyard page of your current session (CSRF check), "
+        "so nothing was changed. Reload the page and try again."
+    )
+    return render(request, "refused.html", {"message": message}, status_code=403)
+
+
+def install(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for module in (auth, model_pages, key_pages):
+        app.include_router(module.router)
+    app.add_exception_handler(auth.LoginRequired, _login_required)
+    app.add_exception_handler(auth.AdminRequired, _admin_required)
+    app.add_exception_handler(auth.CsrfRefused, _csrf_refused)

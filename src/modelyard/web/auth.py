@@ -1,0 +1,154 @@
+"""Sign-in, sign-out and the guards every web page goes through.
+
+A page learns who is acting from the session cookie, re-reading the user row each time so that a
+deleted user or a changed role takes effect at once. Every POST passes ``posted_form``, which
+refuses a form without the session's CSRF token before anything else happens.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from modelyard.security.passwords import MAX_PASSWORD_LENGTH, hash_password, verify_password
+from modelyard.storage.tables import UserRow, WorkspaceRow
+from modelyard.web.pages import current_session, finish, render, services_of, use_session
+from modelyard.web.session import WebSession
+from modelyard.workspace.actor import Actor
+
+router = APIRouter(include_in_schema=False)
+
+BAD_LOGIN = "Wrong email or password."
+
+
+class LoginRequired(Exception):
+    """No signed-in user: the page sends the browser to /login."""
+
+
+class AdminRequired(Exception):
+    """A member opened an admin page: 403 with a way back."""
+
+
+class CsrfRefused(Exception):
+    """A POST without the session's CSRF token: 403, nothing done."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebUser:
+    """The signed-in person: the domain's ``Actor`` plus what pages show about them."""
+
+    actor: Actor
+    name: str
+    language: str
+    workspace_name: str
+
+
+def _load_user(request: Request, user_id: str) -> WebUser | None:
+    with services_of(request).session() as db:
+        found = db.execute(
+            select(UserRow, WorkspaceRow.name)
+            .join(WorkspaceRow, WorkspaceRow.id == UserRow.workspace_id)
+            .where(UserRow.id == user_id)
+        ).first()
+    if found is None or found[0].password_hash is None:
+        return None
+    row, workspace_name = found
+    actor = Actor(user_id=row.id, workspace_id=row.workspace_id, role=row.role, email=row.email)
+    return WebUser(actor, row.name, row.language, workspace_name)
+
+
+def signed_in(request: Request) -> WebUser:
+    """The signed-in user, or LoginRequired."""
+    user_id = current_session(request).user_id
+    user = _load_user(request, user_id) if user_id else None
+    if user is None:
+        raise LoginRequired
+    request.state.web_user = user
+    return user
+
+
+def signed_in_admin(user: Annotated[WebUser, Depends(signed_in)]) -> WebUser:
+    """The signed-in user, who must be an admin or owner, or AdminRequired."""
+    if not user.actor.is_admin:
+        raise AdminRequired
+    return user
+
+
+UserDep = Annotated[WebUser, Depends(signed_in)]
+AdminUserDep = Annotated[WebUser, Depends(signed_in_admin)]
+
+
+async def posted_form(request: Request) -> FormData:
+    """The POSTed form, once its CSRF token matched the session's (CsrfRefused otherwise)."""
+    form = await request.form()
+    token = form.get("csrf")
+    if not current_session(request).accepts(token if isinstance(token, str) else None):
+        raise CsrfRefused
+    return form
+
+
+FormDep = Annotated[FormData, Depends(posted_form)]
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Unknown emails cost one Argon2 verification too, so timing does not reveal who exists.
+    return hash_password("not-a-password-of-anyone")
+
+
+def _authenticate(request: Request, email: str, password: str) -> tuple[str | None, int]:
+    """The id of the user these credentials belong to, and how many workspaces share the email.
+
+    Emails are unique per workspace only; with several matches the oldest account whose
+    password matches wins, and the page says that others exist.
+    """
+    with services_of(request).session() as db:
+        rows = db.execute(
+            select(UserRow.id, UserRow.password_hash)
+            .where(UserRow.email == email.strip().lower(), UserRow.password_hash.is_not(None))
+            .order_by(UserRow.created_at, UserRow.id)
+        ).all()
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return None, len(rows)
+    for user_id, password_hash in rows:
+        if password_hash and verify_password(password_hash, password):
+            return user_id, len(rows)
+    if not rows:
+        verify_password(_dummy_hash(), password)
+    return None, len(rows)
+
+
+def landing(user: WebUser) -> str:
+    return "/settings/models" if user.actor.is_admin else "/"
+
+
+@router.get("/login")
+def login_page(request: Request) -> Response:
+    return render(request, "login.html", {"email": ""})
+
+
+@router.post("/login")
+async def login(request: Request, form: FormDep) -> Response:
+    email, password = str(form.get("email") or ""), str(form.get("password") or "")
+    user_id, matches = _authenticate(request, email, password)
+    user = _load_user(request, user_id) if user_id else None
+    if user is None:
+        return render(
+            request, "login.html", {"email": email, "errors": {"_": BAD_LOGIN}}, status_code=401
+        )
+    use_session(request, WebSession.new(user.actor.user_id))
+    target = landing(user) + ("?others=1" if matches > 1 else "")
+    return finish(request, RedirectResponse(target, status_code=303))
+
+
+@router.post("/logout")
+async def logout(request: Request, form: FormDep) -> Response:
+    use_session(request, WebSession.new())
+    return finish(request, RedirectResponse("/login", status_code=303))

@@ -1,0 +1,109 @@
+"""Workspace Settings -> Models, and the members' home page listing what they may use.
+
+Changes go through ``models.update_model`` like the admin API's; after one, the gateway's cached
+configuration is dropped so the very next call sees it (the admin API does the same in
+``app._ReloadConfigAfterChanges``, which only watches ``/api``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from modelyard.errors import ModelyardError
+from modelyard.web.auth import AdminUserDep, FormDep, UserDep
+from modelyard.web.pages import field_errors, finish, render, services_of
+from modelyard.workspace import models
+from modelyard.workspace.schemas import ModelOut, ModelUpdate
+
+router = APIRouter(include_in_schema=False)
+
+KINDS = (("completion", "Completion"), ("image", "Image"), ("embedding", "Embedding"))
+TOGGLES = frozenset({"visible", "maintenance"})
+
+
+def badges(model: ModelOut) -> list[tuple[str, str]]:
+    """(text, style) pairs summing up a model's state at a glance."""
+    out = [("Visible", "ok") if model.visible else ("Hidden", "muted")]
+    if model.maintenance:
+        out.append(("Maintenance", "warn"))
+    if model.premium:
+        out.append(("Premium", "info"))
+    out.append(("Pre-configured", "info") if model.preconfigured else ("Manual", "muted"))
+    if model.catalog_status == "changed":
+        out.append(("Catalog entry changed", "warn"))
+    elif model.catalog_status == "removed":
+        out.append(("Catalog entry removed", "bad"))
+    if any("price" in warning for warning in model.warnings):
+        out.append(("No price", "bad"))
+    return out
+
+
+def _models_page(
+    request: Request, user: AdminUserDep, errors: dict[str, dict[str, str]], status: int = 200
+) -> Response:
+    with services_of(request).session() as db:
+        found = models.list_models(db, user.actor)
+    by_kind: dict[str, list[ModelOut]] = {kind: [] for kind, _ in KINDS}
+    for model in found:
+        by_kind[model.kind].append(model)
+    context: dict[str, Any] = {
+        "kinds": KINDS,
+        "by_kind": by_kind,
+        "badges": badges,
+        "model_errors": errors,
+    }
+    return render(request, "models.html", context, status_code=status)
+
+
+@router.get("/settings/models")
+def models_page(request: Request, user: AdminUserDep) -> Response:
+    return _models_page(request, user, {})
+
+
+@router.post("/settings/models/{model_id}/toggle")
+def toggle(request: Request, model_id: str, user: AdminUserDep, form: FormDep) -> Response:
+    field = str(form.get("field") or "")
+    if field not in TOGGLES:
+        errors = {model_id: {"_": f"'{field}' cannot be toggled here."}}
+        return _models_page(request, user, errors, status=422)
+    try:
+        data = ModelUpdate.model_validate({field: form.get("value") == "on"})
+        with services_of(request).session() as db:
+            changed = models.update_model(db, user.actor, model_id, data)
+    except (ModelyardError, ValidationError) as exc:
+        status = exc.status if isinstance(exc, ModelyardError) else 422
+        return _models_page(request, user, {model_id: field_errors(exc)}, status=status)
+    services_of(request).config.invalidate()
+    return finish(request, RedirectResponse(f"/settings/models#{changed.kind}", status_code=303))
+
+
+@router.get("/settings/models/new")
+def new_model(request: Request, user: AdminUserDep, kind: str = "completion") -> Response:
+    label = dict(KINDS).get(kind, "Completion")
+    return render(request, "new_model.html", {"kind": kind, "kind_label": label})
+
+
+@router.get("/")
+async def home(request: Request, user: UserDep) -> Response:
+    """The models this user may call: the gateway's own snapshot, so the page and ``/v1/models``
+    can never disagree about what is visible."""
+    config = await services_of(request).config.workspace(user.actor.workspace_id)
+    usable = sorted(
+        (m for m in config.models_by_slug.values() if m.visible),
+        key=lambda m: (m.kind, m.display_name.lower()),
+    )
+    rows = [
+        {
+            "model": model,
+            "description": (model.description_de if user.language == "de" else None)
+            or model.description_en
+            or "",
+        }
+        for model in usable
+    ]
+    return render(request, "home.html", {"rows": rows, "kinds": dict(KINDS)})

@@ -1,0 +1,107 @@
+"""Rendering for the web UI: the templates, the per-request context every page needs, and the
+translation of domain errors into messages next to the field they name.
+
+The web UI validates nothing itself: it hands form values to the same schemas and services as the
+admin API and shows their ``ModelyardError`` / pydantic ``ValidationError`` where the ``param``
+(or the error's location) points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from modelyard.errors import ModelyardError
+from modelyard.services import Services
+from modelyard.web import session as web_session
+from modelyard.web.session import WebSession
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+# Key of the page-wide message in an errors dict (for errors that name no field).
+GENERAL = "_"
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def current_session(request: Request) -> WebSession:
+    """The browser's session; a new anonymous one (set on the response) when it has none."""
+    found: WebSession | None = getattr(request.state, "web_session", None)
+    if found is not None:
+        return found
+    box = services_of(request).secret_box
+    found = web_session.decode(box, request.cookies.get(web_session.COOKIE_NAME))
+    if found is None:
+        found = WebSession.new()
+        request.state.set_cookie = True
+    request.state.web_session = found
+    return found
+
+
+def use_session(request: Request, session: WebSession) -> None:
+    """Replace the browser's session (sign-in, sign-out); the response will carry it."""
+    request.state.web_session = session
+    request.state.set_cookie = True
+
+
+def finish(request: Request, response: Response) -> Response:
+    """Attach the session cookie to ``response`` when it was created or replaced."""
+    if getattr(request.state, "set_cookie", False):
+        response.set_cookie(
+            web_session.COOKIE_NAME,
+            web_session.encode(services_of(request).secret_box, current_session(request)),
+            max_age=web_session.MAX_AGE_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+    return response
+
+
+def render(
+    request: Request, template: str, context: Mapping[str, Any], status_code: int = 200
+) -> Response:
+    """A page with the context every template expects (the CSRF token, the signed-in user)."""
+    full = {
+        "csrf": current_session(request).csrf,
+        "user": getattr(request.state, "web_user", None),
+        "errors": {},
+        **context,
+    }
+    response = templates.TemplateResponse(request, template, full, status_code=status_code)
+    return finish(request, response)
+
+
+def field_errors(exc: ModelyardError | ValidationError) -> dict[str, str]:
+    """Messages by field name (``GENERAL`` for those naming none), as the server wrote them."""
+    if isinstance(exc, ModelyardError):
+        return {exc.param or GENERAL: exc.message}
+    out: dict[str, str] = {}
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ()) if isinstance(part, str)]
+        field = loc[0] if loc else GENERAL
+        message = "This field is required." if error["type"] == "missing" else error["msg"]
+        out.setdefault(field, message)
+    return out
+
+
+def form_values(form: FormData, fields: tuple[str, ...]) -> dict[str, str]:
+    """The non-empty text values of ``fields``: an empty input means "not given", so the schema
+    (not the UI) decides whether that field is required."""
+    values: dict[str, str] = {}
+    for name in fields:
+        value = form.get(name)
+        if isinstance(value, str) and value.strip():
+            values[name] = value
+    return values
