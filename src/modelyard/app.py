@@ -17,6 +17,7 @@ from modelyard.admin_api import (
     catalog_routes,
     error_handlers,
     key_routes,
+    knowledge_routes,
     model_routes,
     system_routes,
     usage_routes,
@@ -26,6 +27,7 @@ from modelyard.gateway.app import create_gateway
 from modelyard.gateway.context import gateway_context
 from modelyard.services import Services
 from modelyard.settings import Settings
+from modelyard.web import install as install_web_ui
 from modelyard.workspace.catalog_store import ensure_stored
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -133,6 +135,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         user_routes,
         assistant_routes,
         usage_routes,
+        knowledge_routes,
     ):
         app.include_router(module.router)
+    install_web_ui(app)
     return app

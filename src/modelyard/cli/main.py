@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from modelyard.cli import catalog_cmd, fake_cmd, people_cmd
+from modelyard.cli import catalog_cmd, fake_cmd, knowledge_cmd, people_cmd
 from modelyard.services import Services
 from modelyard.settings import Settings
 from modelyard.workspace.bootstrap import create_workspace, has_workspace
@@ -22,6 +22,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(catalog_cmd.app, name="catalog")
 app.add_typer(people_cmd.users_app, name="users")
 app.add_typer(people_cmd.keys_app, name="keys")
+app.add_typer(knowledge_cmd.app, name="knowledge")
 app.command("fake-provider")(fake_cmd.fake_provider)
 console = Console()
 

@@ -14,6 +14,7 @@ from starlette.responses import Response, StreamingResponse
 
 from modelyard.errors import CallerLeft, ModelyardError, UpstreamError
 from modelyard.gateway import inbound, outbound
+from modelyard.gateway.assistants import resolve_chat
 from modelyard.gateway.context import CallMeter, GatewayContext, routed_headers
 from modelyard.gateway.http_io import json_body, json_response
 from modelyard.llm_types import (
@@ -28,7 +29,6 @@ from modelyard.llm_types import (
 )
 from modelyard.routing import dispatch
 from modelyard.routing.policy import shape_chat
-from modelyard.routing.resolve import resolve_model
 from modelyard.routing.router import Routed
 from modelyard.routing.snapshot import DeploymentConfig, ModelConfig
 from modelyard.routing.tokens import CHARS_PER_TOKEN
@@ -69,7 +69,7 @@ async def chat_completions(ctx: GatewayContext, request: Request) -> Response:
     body = await json_body(request)
     chat = inbound.chat_request(body)
     config = await ctx.config.workspace(caller.workspace_id)
-    primary = resolve_model(config, caller, chat.model, "completion")
+    chat, primary = await resolve_chat(ctx, config, caller, chat)
     meter = CallMeter(ctx, caller, "chat", primary, started, started_at, stream=chat.stream)
     prepared: dict[str, tuple[ChatRequest, int]] = {}
 

@@ -75,6 +75,7 @@ class AssistantConfig:
     model_id: str
     tools: tuple[str, ...]
     created: int
+    knowledge_collection_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -142,6 +143,7 @@ def load_workspace(session: Session, box: SecretBox, workspace_id: str) -> Works
             model_id=assistant.model_id,
             tools=tuple(assistant.tools),
             created=int(assistant.created_at.timestamp()),
+            knowledge_collection_id=assistant.knowledge_collection_id,
         )
     for user_id, default_model_id in session.execute(
         select(UserRow.id, UserRow.default_model_id).where(UserRow.workspace_id == workspace_id)

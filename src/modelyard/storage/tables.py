@@ -162,6 +162,11 @@ class AssistantRow(Base):
     instructions: Mapped[str] = mapped_column(Text, default="")
     model_id: Mapped[str] = mapped_column(ForeignKey("models.id"), index=True)
     tools: Mapped[list[str]] = mapped_column(JSON, default=list)
+    knowledge_collection_id: Mapped[str | None] = mapped_column(
+        ForeignKey("knowledge_collections.id", name="fk_assistants_knowledge_collection"),
+        nullable=True,
+        index=True,
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -237,3 +242,56 @@ class ImageQuotaRow(Base):
     workspace_id: Mapped[str] = mapped_column(String(40), index=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KnowledgeCollectionRow(Base):
+    """A set of documents searched together, embedded by one embedding model of the workspace.
+
+    ``dimensions`` is the vector size of its chunks (None while it has none). ``revision`` grows
+    with every change of its chunks or model, so each process can tell whether its in-memory
+    search matrix is still current without any cross-process message; and because every write
+    of chunks is conditional on the model the vectors came from, two models never mix.
+    ``embedding_model_id`` has no foreign key: a deleted model leaves the collection asking for
+    another one, rather than a deletion failing on a constraint."""
+
+    __tablename__ = "knowledge_collections"
+    __table_args__ = (UniqueConstraint("workspace_id", "slug"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(120))
+    embedding_model_id: Mapped[str] = mapped_column(String(40), index=True)
+    dimensions: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class KnowledgeDocumentRow(Base):
+    """An uploaded text or Markdown document; its text lives on in its chunks."""
+
+    __tablename__ = "knowledge_documents"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    collection_id: Mapped[str] = mapped_column(ForeignKey("knowledge_collections.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KnowledgeChunkRow(Base):
+    """One piece of a document and its unit-length vector (float32, little-endian bytes)."""
+
+    __tablename__ = "knowledge_chunks"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    collection_id: Mapped[str] = mapped_column(ForeignKey("knowledge_collections.id"), index=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("knowledge_documents.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    dimensions: Mapped[int] = mapped_column(Integer)

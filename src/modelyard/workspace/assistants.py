@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelyard.errors import InvalidInput, NotFound
-from modelyard.storage.tables import AssistantRow, ModelRow
+from modelyard.storage.tables import AssistantRow, KnowledgeCollectionRow, ModelRow
 from modelyard.workspace import audit, slugs
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.ids import new_id
@@ -35,6 +35,19 @@ def _model_for(session: Session, actor: Actor, model_id: str, tools: Sequence[st
     return model
 
 
+def _collection_for(session: Session, actor: Actor, collection_id: str | None) -> str | None:
+    """The knowledge collection to answer from: one of this workspace, or none."""
+    if collection_id is None:
+        return None
+    row = session.get(KnowledgeCollectionRow, collection_id)
+    if row is None or row.workspace_id != actor.workspace_id:
+        raise NotFound(
+            f"No knowledge collection with id '{collection_id}' in this workspace.",
+            param="knowledge_collection_id",
+        )
+    return row.id
+
+
 def _load(session: Session, actor: Actor, assistant_id: str) -> AssistantRow:
     row = session.get(AssistantRow, assistant_id)
     if row is None or row.workspace_id != actor.workspace_id:
@@ -58,6 +71,7 @@ def create_assistant(session: Session, actor: Actor, data: AssistantCreate) -> A
         instructions=data.instructions,
         model_id=model.id,
         tools=tools,
+        knowledge_collection_id=_collection_for(session, actor, data.knowledge_collection_id),
     )
     session.add(row)
     audit.record(session, actor, "assistant.create", "assistant", row.id, model_id=model.id)
@@ -84,6 +98,8 @@ def update_assistant(
         row.name = data.name
     if data.instructions is not None:
         row.instructions = data.instructions
+    if "knowledge_collection_id" in data.model_fields_set:
+        row.knowledge_collection_id = _collection_for(session, actor, data.knowledge_collection_id)
     audit.record(
         session,
         actor,

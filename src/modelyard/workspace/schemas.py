@@ -283,6 +283,7 @@ class AssistantCreate(Input):
     model_id: str
     tools: list[AssistantTool] = Field(default_factory=list, max_length=10)
     slug: Slug | None = None
+    knowledge_collection_id: str | None = None
 
 
 class AssistantUpdate(Input):
@@ -290,6 +291,9 @@ class AssistantUpdate(Input):
     instructions: Annotated[str, StringConstraints(max_length=20_000)] | None = None
     model_id: str | None = None
     tools: list[AssistantTool] | None = Field(default=None, max_length=10)
+    knowledge_collection_id: str | None = Field(
+        default=None, description="A knowledge collection to answer from; null detaches it."
+    )
 
 
 class AssistantOut(BaseModel):
@@ -299,5 +303,6 @@ class AssistantOut(BaseModel):
     instructions: str
     model_id: str
     tools: list[str]
+    knowledge_collection_id: str | None
     created_at: datetime
     updated_at: datetime
