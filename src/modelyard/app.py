@@ -31,6 +31,8 @@ from modelyard.web import install as install_web_ui
 from modelyard.workspace.catalog_store import ensure_stored
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# POSTs that change no configuration: searching a collection, testing a model.
+_READ_ONLY_ACTIONS = ("/search", "/test")
 
 
 class _ReloadConfigAfterChanges:
@@ -46,6 +48,7 @@ class _ReloadConfigAfterChanges:
             scope["type"] != "http"
             or scope["method"] in _READ_METHODS
             or not scope["path"].startswith("/api/")
+            or scope["path"].endswith(_READ_ONLY_ACTIONS)
         ):
             await self.app(scope, receive, send)
             return

@@ -251,8 +251,8 @@ class KnowledgeCollectionRow(Base):
     with every change of its chunks or model, so each process can tell whether its in-memory
     search matrix is still current without any cross-process message; and because every write
     of chunks is conditional on the model the vectors came from, two models never mix.
-    ``embedding_model_id`` has no foreign key: a deleted model leaves the collection asking for
-    another one, rather than a deletion failing on a constraint."""
+    ``embedding_model_id`` has no foreign key; deleting a model that a collection uses is
+    refused by the domain (``workspace/models.delete_model``) with a clear message instead."""
 
     __tablename__ = "knowledge_collections"
     __table_args__ = (UniqueConstraint("workspace_id", "slug"),)

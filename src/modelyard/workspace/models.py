@@ -15,6 +15,7 @@ from modelyard.storage.tables import (
     AssistantRow,
     DeploymentRow,
     FallbackRow,
+    KnowledgeCollectionRow,
     ModelKeyRow,
     ModelRow,
     UserRow,
@@ -141,6 +142,17 @@ def delete_model(session: Session, actor: Actor, model_id: str) -> None:
     if assistants:
         raise Conflict(
             f"Model '{row.slug}' backs the assistant(s) {', '.join(sorted(assistants))}.",
+            code="in_use",
+        )
+    collections = session.scalars(
+        select(KnowledgeCollectionRow.name).where(
+            KnowledgeCollectionRow.embedding_model_id == row.id
+        )
+    ).all()
+    if collections:
+        raise Conflict(
+            f"Model '{row.slug}' embeds the knowledge collection(s) "
+            f"{', '.join(sorted(collections))}; give them another model first.",
             code="in_use",
         )
     session.execute(delete(FallbackRow).where(FallbackRow.model_id == row.id))
