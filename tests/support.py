@@ -127,3 +127,18 @@ def error_of(response: httpx.Response, status: int) -> dict[str, Any]:
 
 def sqlite_files(data_dir: Path) -> list[Path]:
     return sorted(data_dir.glob("modelyard.db*"))
+
+
+def create_chat_model(api: httpx.Client, name: str = "Chat Model", **extra: Any) -> dict[str, Any]:
+    """A visible manual completion model through the admin API; ``extra`` overrides fields."""
+    body: dict[str, Any] = {
+        "kind": "completion",
+        "display_name": name,
+        "provider": "openai",
+        "provider_model_name": "gpt-x",
+        "context_window": 8000,
+        "max_output_tokens": 1000,
+        "visible": True,
+    } | extra
+    created: dict[str, Any] = ok(api.post("/api/models", json=body), 201)
+    return created

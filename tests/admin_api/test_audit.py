@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import Workspace, error_of, ok
+from tests.support import Workspace, create_chat_model, error_of, ok
 
 SECRET = "sk-audit-original-SECRET-1111"
 ROTATED = "sk-audit-rotated-SECRET-2222"
@@ -29,17 +29,7 @@ def _last_id(api: httpx.Client) -> int:
 
 
 def _model(api: httpx.Client, name: str = "Chat", **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "kind": "completion",
-        "display_name": name,
-        "provider": "openai",
-        "provider_model_name": "gpt-x",
-        "context_window": 8000,
-        "max_output_tokens": 1000,
-        "visible": True,
-        "available_in_assistants": True,
-    } | extra
-    return ok(api.post("/api/models", json=body), 201)
+    return create_chat_model(api, name, **({"available_in_assistants": True} | extra))
 
 
 def _one(rows: list[dict[str, Any]], action: str, target_id: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import Workspace, error_of, new_workspace, ok
+from tests.support import Workspace, create_chat_model, error_of, new_workspace, ok
 
 SECRET_A = "sk-workspace-a-secret-0001"
 
@@ -28,18 +28,8 @@ class Rows:
 
 
 def _model(api: httpx.Client, name: str = "Shared Name", **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "kind": "completion",
-        "display_name": name,
-        "provider": "openai",
-        "provider_model_name": "gpt-x",
-        "context_window": 8000,
-        "max_output_tokens": 1000,
-        "visible": True,
-        "available_in_assistants": True,
-        "capabilities": {"canvas": True},
-    } | extra
-    return ok(api.post("/api/models", json=body), 201)
+    defaults = {"available_in_assistants": True, "capabilities": {"canvas": True}}
+    return create_chat_model(api, name, **(defaults | extra))
 
 
 def _populate(ws: Workspace) -> Rows:

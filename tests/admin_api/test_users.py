@@ -7,21 +7,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import Workspace, error_of, ok
+from tests.support import Workspace, create_chat_model, error_of, ok
 
 
 def _model(api: httpx.Client, **extra: Any) -> dict[str, Any]:
     """A manual completion model, visible (usable as a default) unless ``extra`` says otherwise."""
-    body: dict[str, Any] = {
-        "kind": "completion",
-        "display_name": "Chat Model",
-        "provider": "openai",
-        "provider_model_name": "gpt-x",
-        "context_window": 8000,
-        "max_output_tokens": 1000,
-        "visible": True,
-    } | extra
-    return ok(api.post("/api/models", json=body), 201)
+    return create_chat_model(api, **extra)
 
 
 def _emails(api: httpx.Client) -> list[str]:
