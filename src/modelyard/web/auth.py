@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from modelyard.security.passwords import MAX_PASSWORD_LENGTH, hash_password, verify_password
-from modelyard.storage.tables import UserRow, WorkspaceRow
 from modelyard.web.pages import current_session, finish, render, services_of, use_session
 from modelyard.web.session import WebSession
+from modelyard.workspace import users
 from modelyard.workspace.actor import Actor
 
 router = APIRouter(include_in_schema=False)
@@ -52,12 +51,8 @@ class WebUser:
 
 def _load_user(request: Request, user_id: str) -> WebUser | None:
     with services_of(request).session() as db:
-        found = db.execute(
-            select(UserRow, WorkspaceRow.name)
-            .join(WorkspaceRow, WorkspaceRow.id == UserRow.workspace_id)
-            .where(UserRow.id == user_id)
-        ).first()
-    if found is None or found[0].password_hash is None:
+        found = users.find_signed_in(db, user_id)
+    if found is None:
         return None
     row, workspace_name = found
     actor = Actor(user_id=row.id, workspace_id=row.workspace_id, role=row.role, email=row.email)
@@ -110,15 +105,11 @@ def _authenticate(request: Request, email: str, password: str) -> tuple[str | No
     password matches wins, and the page says that others exist.
     """
     with services_of(request).session() as db:
-        rows = db.execute(
-            select(UserRow.id, UserRow.password_hash)
-            .where(UserRow.email == email.strip().lower(), UserRow.password_hash.is_not(None))
-            .order_by(UserRow.created_at, UserRow.id)
-        ).all()
+        rows = users.find_for_sign_in(db, email)
     if len(password) > MAX_PASSWORD_LENGTH:
         return None, len(rows)
     for user_id, password_hash in rows:
-        if password_hash and verify_password(password_hash, password):
+        if verify_password(password_hash, password):
             return user_id, len(rows)
     if not rows:
         verify_password(_dummy_hash(), password)

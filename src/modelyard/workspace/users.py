@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from modelyard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from modelyard.security import hash_password, validate_password
-from modelyard.storage.tables import ModelRow, UserRow
+from modelyard.storage.tables import ModelRow, UserRow, WorkspaceRow
 from modelyard.workspace import audit
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.ids import new_id
@@ -163,3 +163,47 @@ def set_default_model(session: Session, actor: Actor, data: DefaultModelSet) -> 
     )
     session.commit()
     return DefaultModelOut(model_id=model.id if model else None, slug=model.slug if model else None)
+
+
+def update_me(session: Session, actor: Actor, data: UserUpdate) -> UserOut:
+    """What anyone may change about themselves: their name and language. Role and password
+    stay with admins (``update_user``), so a member cannot promote themselves."""
+    row = load_user(session, actor, actor.user_id)
+    sent = data.model_fields_set
+    for field in ("role", "password"):
+        if field in sent:
+            raise Forbidden(f"'{field}' can only be changed by a workspace admin.", param=field)
+    for field in ("name", "language"):
+        if field in sent and getattr(data, field) is None:
+            raise InvalidInput(f"'{field}' cannot be null.", param=field)
+    if data.name is not None:
+        row.name = data.name
+    if data.language is not None:
+        row.language = data.language
+    audit.record(session, actor, "user.update_me", "user", row.id, fields=sorted(sent))
+    session.commit()
+    return user_out(row)
+
+
+def find_for_sign_in(session: Session, email: str) -> list[tuple[str, str]]:
+    """(user id, password hash) of every account with this email that has a password, oldest
+    first: emails are unique per workspace only, so one email may open several."""
+    rows = session.execute(
+        select(UserRow.id, UserRow.password_hash)
+        .where(UserRow.email == email.strip().lower(), UserRow.password_hash.is_not(None))
+        .order_by(UserRow.created_at, UserRow.id)
+    ).all()
+    return [(user_id, password_hash) for user_id, password_hash in rows if password_hash]
+
+
+def find_signed_in(session: Session, user_id: str) -> tuple[UserRow, str] | None:
+    """A user who may use the web UI (one with a password) and their workspace's name; None
+    once they were deleted or lost their password."""
+    found = session.execute(
+        select(UserRow, WorkspaceRow.name)
+        .join(WorkspaceRow, WorkspaceRow.id == UserRow.workspace_id)
+        .where(UserRow.id == user_id)
+    ).first()
+    if found is None or found[0].password_hash is None:
+        return None
+    return found[0], found[1]
