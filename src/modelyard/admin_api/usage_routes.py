@@ -8,10 +8,6 @@ date-only ``to`` includes that whole day).
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -19,13 +15,11 @@ from starlette.responses import StreamingResponse
 
 from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
 from modelyard.json_response import JSONBytesResponse
-from modelyard.services import Services
+from modelyard.usage.csv_export import csv_response
 from modelyard.usage.reports import (
-    EXPORT_COLUMNS,
     ReportRow,
     UsageTotals,
     exact_text,
-    export_rows,
     parse_range,
     totals_of,
     usage_report,
@@ -37,7 +31,6 @@ FromQuery = Annotated[
     str | None, Query(alias="from", description="ISO 8601 date or datetime (UTC), inclusive")
 ]
 ToQuery = Annotated[str | None, Query(description="ISO 8601 date or datetime (UTC), exclusive")]
-CSV_LINES_PER_CHUNK = 500
 
 
 def _totals(totals: UsageTotals) -> dict[str, Any]:
@@ -81,35 +74,10 @@ def usage(
     )
 
 
-def _csv_chunks(
-    services: Services, workspace_id: str, span_start: datetime, span_end: datetime
-) -> Iterator[str]:
-    """The CSV, a few hundred lines at a time, from its own session: the response outlives the
-    request's dependencies, and the rows are read from the database as they are sent."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    with services.session() as session:
-        for count, line in enumerate(
-            export_rows(session, workspace_id, span_start, span_end), start=1
-        ):
-            writer.writerow(line)
-            if count % CSV_LINES_PER_CHUNK == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-    yield buffer.getvalue()
-
-
 @router.get("/export.csv")
 def export_csv(
     actor: AdminDep, services: ServicesDep, start: FromQuery = None, to: ToQuery = None
 ) -> StreamingResponse:
     """Every recorded call in the range, one CSV line each (header first), oldest first."""
     span = parse_range(start, to)
-    name = f"usage-{span.start:%Y%m%dT%H%M%S}-{span.end:%Y%m%dT%H%M%S}.csv"
-    return StreamingResponse(
-        _csv_chunks(services, actor.workspace_id, span.start, span.end),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_response(services.session, actor.workspace_id, span)

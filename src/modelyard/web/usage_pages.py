@@ -1,0 +1,104 @@
+"""Workspace Settings -> Usage & cost: totals, by model, user and day, a chart, the CSV.
+
+The period goes through ``reports.parse_range`` exactly as ``/api/usage``'s does (same parsing,
+same messages, 422 naming the field), and every number comes from ``reports.usage_report``: the
+page computes nothing of its own, so it always agrees with the API. Costs stay ``Decimal`` and
+are shown exactly. The CSV link streams the admin API's own writer (``usage.csv_export``) under
+the browser's session, since the API's route wants an API key.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from modelyard.errors import ModelyardError
+from modelyard.usage.csv_export import csv_response
+from modelyard.usage.reports import (
+    DEFAULT_DAYS,
+    TimeRange,
+    exact_text,
+    parse_range,
+    totals_of,
+    usage_report,
+)
+from modelyard.web.auth import AdminUserDep
+from modelyard.web.pages import field_errors, render, services_of
+from modelyard.web.svg_chart import bar_chart
+
+router = APIRouter(include_in_schema=False)
+
+PAGE = "/settings/usage"
+
+
+def usd(value: Decimal) -> str:
+    """An exact cost for people: every stored digit, no float rounding."""
+    return "$" + exact_text(value)
+
+
+def _period(request: Request) -> tuple[str, str]:
+    """The ``from``/``to`` asked for; by default the last 30 days, today included."""
+    today = datetime.now(UTC).date()
+    start = request.query_params.get("from")
+    end = request.query_params.get("to")
+    if start is None and end is None:
+        return (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat(), today.isoformat()
+    return start or "", end or ""
+
+
+def _span(start: str, end: str) -> TimeRange:
+    return parse_range(start or None, end or None)
+
+
+def _error_page(request: Request, start: str, end: str, exc: ModelyardError) -> Response:
+    context = {"period": {"from": start, "to": end}, "errors": field_errors(exc), "report": None}
+    return render(request, "usage.html", context, status_code=exc.status)
+
+
+@router.get(PAGE)
+def usage_page(request: Request, user: AdminUserDep) -> Response:
+    start, end = _period(request)
+    try:
+        span = _span(start, end)
+    except ModelyardError as exc:
+        return _error_page(request, start, end, exc)
+    workspace_id = user.actor.workspace_id
+    with services_of(request).session() as db:
+        by_day = usage_report(db, workspace_id, "day", span.start, span.end)
+        by_model = usage_report(db, workspace_id, "model", span.start, span.end)
+        by_user = usage_report(db, workspace_id, "user", span.start, span.end)
+    totals = totals_of(by_day)
+    chart = bar_chart(
+        [(row.key or "", row.totals.cost_usd) for row in by_day],
+        title="Cost per day (USD)",
+        description=f"{len(by_day)} days with usage between {start or 'the start'} and "
+        f"{end or 'now'}; total {usd(totals.cost_usd)}. The table of days has every number.",
+        value_text=usd,
+        chart_id="cost-chart",
+    )
+    context: dict[str, Any] = {
+        "period": {"from": start, "to": end},
+        "span": span,
+        "report": {"model": by_model, "user": by_user, "day": by_day},
+        "totals": totals,
+        "chart": chart,
+        "usd": usd,
+        "csv_url": f"{PAGE}.csv?" + urlencode({"from": start, "to": end}),
+    }
+    return render(request, "usage.html", context)
+
+
+@router.get(PAGE + ".csv")
+def usage_csv(request: Request, user: AdminUserDep) -> Response:
+    start, end = _period(request)
+    try:
+        span = _span(start, end)
+    except ModelyardError as exc:
+        return _error_page(request, start, end, exc)
+    return csv_response(services_of(request).session, user.actor.workspace_id, span)
