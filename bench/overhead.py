@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
+from litellm_target import litellm_ratio_lines, start_litellm
 from loadgen import Result, Spec, drive, drive_wrk, wrk_available
 from procs import Background, Cleanup, Pinning, StartError, pin_self, plan_pinning
 from report import (
@@ -51,7 +52,7 @@ from report import (
     saturation_lines,
     summarize,
 )
-from targets import EXPECTED, Target, check_first_calls, request_body, start_litellm, start_targets
+from targets import EXPECTED, Target, check_first_calls, request_body, start_targets
 
 MODES = ("plain", "stream")
 
@@ -134,7 +135,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds (median)")
     parser.add_argument("--client", choices=("auto", "aiohttp", "wrk"), default="auto")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 s cells, c=1,16")
-    parser.add_argument("--with-litellm", action="store_true", help="add LiteLLM (a TODO hook)")
+    parser.add_argument(
+        "--with-litellm",
+        action="store_true",
+        help="add LiteLLM (installed into bench/.litellm-venv on first use)",
+    )
     parser.add_argument(
         "--modelyard-env", action="append", default=[], metavar="NAME=VALUE", help="repeatable"
     )
@@ -199,7 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(header(args, pinning)))
     print(render_table(targets, results, args))
     print()
-    print("\n".join(ratio_lines(results, args) + notes))
+    compared = (
+        litellm_ratio_lines(results, args) if any(t.key == "litellm" for t in targets) else []
+    )
+    print("\n".join(ratio_lines(results, args) + compared + notes))
     if errors:
         print("\nFailed calls:\n" + "\n".join(errors))
     return 3 if errors else 0

@@ -153,19 +153,6 @@ def start_targets(
     ]
 
 
-def start_litellm(cleanup: Cleanup, pinning: Pinning, work: Path, fake_url: str) -> Target | None:
-    """The ``--with-litellm`` hook. TODO(performance issue): fill it in.
-
-    Start a LiteLLM proxy as a ``Server`` (``cleanup.add(...)``) pinned to ``pinning.gateway``,
-    configured with one model ``fake-model`` on ``fake_url + "/v1"`` (its config file in
-    ``work``), wait until it answers, and return its ``Target`` (key ``"litellm"``, its pid).
-    The rounds, the first-call check, the table ("+p50 vs bare" included) and the exit status
-    take an extra target as it is; add a ratio line for it in ``report.ratio_lines``.
-    """
-    print("LiteLLM comparison: not implemented in this version")
-    return None
-
-
 def request_body(model: str, stream: bool) -> str:
     body: dict[str, object] = {"model": model, "messages": [{"role": "user", "content": MESSAGE}]}
     if stream:
