@@ -26,8 +26,8 @@ from tests.web.test_pages import sign_in
 pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 
 FIELDS = ("requests", "errors", "input_tokens", "output_tokens", "images")
-PRICES = {"input_price": "2", "output_price": "8", "cache_read_price": "0.5"}
-CHEAP = {"input_price": "0.15", "output_price": "0.6", "cache_read_price": "0.075"}
+PRICES: dict[str, Any] = {"input_price": "2", "output_price": "8", "cache_read_price": "0.5"}
+CHEAP: dict[str, Any] = {"input_price": "0.15", "output_price": "0.6", "cache_read_price": "0.075"}
 
 
 def _chat(client: openai.OpenAI, slug: str, text: str) -> None:
