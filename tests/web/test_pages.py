@@ -41,7 +41,7 @@ def test_sign_in_refuses_a_wrong_password_then_lands_on_models(
     )
     page.get_by_role("link", name="Add custom model (image)").click()
     expect(page.get_by_role("heading", name="Add custom image model")).to_be_visible()
-    screenshot(page, "add-custom-model-placeholder")
+    expect(page.get_by_role("heading", name="Step 1 of 5: Select the model")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login$"))
 

@@ -82,12 +82,6 @@ def toggle(request: Request, model_id: str, user: AdminUserDep, form: FormDep) -
     return finish(request, RedirectResponse(f"/settings/models#{changed.kind}", status_code=303))
 
 
-@router.get("/settings/models/new")
-def new_model(request: Request, user: AdminUserDep, kind: str = "completion") -> Response:
-    label = dict(KINDS).get(kind, "Completion")
-    return render(request, "new_model.html", {"kind": kind, "kind_label": label})
-
-
 @router.get("/")
 async def home(request: Request, user: UserDep) -> Response:
     """The models this user may call: the gateway's own snapshot, so the page and ``/v1/models``

@@ -1,0 +1,121 @@
+"""Walking the "Add custom model" wizard: in the browser (as an admin would, with a screenshot
+of each step) and over plain HTTP forms (for the refusals, where a browser adds nothing)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.web.conftest import WebWorkspace, screenshot
+from tests.web.helpers import csrf_of
+
+WIZARD = "/settings/models/new"
+
+
+@dataclass
+class Walk:
+    """One trip through the wizard in the browser; ``shots`` names the screenshots (or none)."""
+
+    page: Page
+    kind: str
+    shots: str | None = None
+    taken: list[str] = field(default_factory=list)
+
+    def step(self, number: int, title: str, name: str) -> None:
+        heading = f"Step {number} of 5: {title}"
+        expect(self.page.get_by_role("heading", name=heading)).to_be_visible()
+        expect(self.page.locator("[aria-current=step]")).to_contain_text(title)
+        if self.shots:
+            shot = f"wizard-{self.shots}-{number}-{name}"
+            screenshot(self.page, shot)
+            self.taken.append(shot)
+
+    def select(self, web_ws: WebWorkspace, search: str | None, catalog_id: str | None) -> None:
+        self.page.goto(web_ws.base_url + "/settings/models")
+        label = f"Add custom model ({self.kind})"
+        self.page.get_by_role("link", name=label).click()
+        if search:
+            self.page.get_by_label("Search the catalog").fill(search)
+            self.page.get_by_role("button", name="Search").click()
+            expect(self.page.get_by_role("status")).to_contain_text(f"matching “{search}”")
+        self.step(1, "Select the model", "select")
+        if catalog_id:
+            entry = self.page.locator(f"li.catalog-entry[data-id='{catalog_id}']")
+            entry.get_by_role("button").click()
+        else:
+            self.page.get_by_role("button", name="Set up your model manually").click()
+        self.step(2, "Configure your model", "configure")
+
+    def fill(self, values: dict[str, str | bool]) -> None:
+        """Fill inputs by their label: text for strings, ticks for booleans."""
+        for label, value in values.items():
+            target = self.page.get_by_label(label, exact=True)
+            if isinstance(value, bool):
+                target.set_checked(value)
+            elif target.evaluate("e => e.tagName") == "SELECT":
+                target.select_option(value)
+            else:
+                target.fill(value)
+
+    def next(self, button: str) -> None:
+        self.page.get_by_role("button", name=button).click()
+
+    def deployment(self, values: dict[str, str | bool]) -> None:
+        self.next("Continue to deployment")
+        self.step(3, "Configure your deployment", "deployment")
+        self.fill(values)
+        self.next("Continue to test")
+        self.step(4, "Test your model", "test")
+
+    def test_and_save(self, checks: tuple[str, ...] = ()) -> str:
+        """Run the live test, see it pass, review, save; returns the saved model's id."""
+        self.page.get_by_role("button", name="Run the test").click()
+        result = self.page.locator(".test-result")
+        expect(result.get_by_role("heading")).to_have_text("Test passed")
+        for capability in checks:
+            row = result.locator(f"tr[data-capability='{capability}']")
+            expect(row).to_contain_text("OK")
+        if self.shots:
+            screenshot(self.page, f"wizard-{self.shots}-4-test-result")
+        self.next("Continue to review")
+        self.step(5, "Review and save", "review")
+        self.next("Save model")
+        expect(self.page).to_have_url(re.compile(r"/settings/models\?added=.*#model-mdl"))
+        model_id = self.page.url.rsplit("#model-", 1)[1]
+        expect(self.page.locator(f"#model-{model_id}")).to_be_visible()
+        return model_id
+
+
+def token_of(html: str) -> str:
+    found = re.search(r'name="draft" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
+class FormWalk:
+    """The wizard over plain HTTP: each post carries the page's CSRF and draft tokens."""
+
+    def __init__(self, client: httpx.Client, kind: str) -> None:
+        self.client = client
+        self.html = client.get(WIZARD, params={"kind": kind}).text
+        self.kind = kind
+
+    def post(self, path: str, form: dict[str, Any], status: int = 200) -> str:
+        data = {"csrf": csrf_of(self.html), **form}
+        if "draft" in self.html:
+            data.setdefault("draft", token_of(self.html))
+        response = self.client.post(WIZARD + path, data=data)
+        assert response.status_code == status, (response.status_code, response.text)
+        self.html = response.text
+        return self.html
+
+    def error_of(self, html_id: str) -> str:
+        pattern = rf'<p class="error" id="{re.escape(html_id)}-error">([^<]*)</p>'
+        found = re.search(pattern, self.html)
+        assert found, f"no error next to {html_id} in:\n{self.html}"
+        return html.unescape(found.group(1))
