@@ -11,7 +11,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from modelyard.web import auth, key_pages, knowledge_pages, model_pages, usage_pages
+from modelyard.web import (
+    auth,
+    key_pages,
+    knowledge_pages,
+    member_pages,
+    model_pages,
+    playground,
+    usage_pages,
+)
 from modelyard.web.pages import HERE, render
 
 __all__ = ["install"]
@@ -36,7 +44,15 @@ async def _csrf_refused(request: Request, _exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, model_pages, key_pages, usage_pages, knowledge_pages):
+    for module in (
+        auth,
+        model_pages,
+        key_pages,
+        usage_pages,
+        knowledge_pages,
+        member_pages,
+        playground,
+    ):
         app.include_router(module.router)
     app.add_exception_handler(auth.LoginRequired, _login_required)
     app.add_exception_handler(auth.AdminRequired, _admin_required)

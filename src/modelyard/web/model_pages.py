@@ -1,4 +1,4 @@
-"""Workspace Settings -> Models, and the members' home page listing what they may use.
+"""Workspace Settings -> Models (the members' home page is in ``member_pages``).
 
 Changes go through ``models.update_model`` like the admin API's; after one, the gateway's cached
 configuration is dropped so the very next call sees it (the admin API does the same in
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from modelyard.errors import ModelyardError
-from modelyard.web.auth import AdminUserDep, FormDep, UserDep
+from modelyard.web.auth import AdminUserDep, FormDep
 from modelyard.web.pages import field_errors, finish, render, services_of
 from modelyard.workspace import models
 from modelyard.workspace.schemas import ModelOut, ModelUpdate
@@ -80,24 +80,3 @@ def toggle(request: Request, model_id: str, user: AdminUserDep, form: FormDep) -
         return _models_page(request, user, {model_id: field_errors(exc)}, status=status)
     services_of(request).config.invalidate()
     return finish(request, RedirectResponse(f"/settings/models#{changed.kind}", status_code=303))
-
-
-@router.get("/")
-async def home(request: Request, user: UserDep) -> Response:
-    """The models this user may call: the gateway's own snapshot, so the page and ``/v1/models``
-    can never disagree about what is visible."""
-    config = await services_of(request).config.workspace(user.actor.workspace_id)
-    usable = sorted(
-        (m for m in config.models_by_slug.values() if m.visible),
-        key=lambda m: (m.kind, m.display_name.lower()),
-    )
-    rows = [
-        {
-            "model": model,
-            "description": (model.description_de if user.language == "de" else None)
-            or model.description_en
-            or "",
-        }
-        for model in usable
-    ]
-    return render(request, "home.html", {"rows": rows, "kinds": dict(KINDS)})

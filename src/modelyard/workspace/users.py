@@ -207,3 +207,29 @@ def find_signed_in(session: Session, user_id: str) -> tuple[UserRow, str] | None
     if found is None or found[0].password_hash is None:
         return None
     return found[0], found[1]
+
+
+def default_candidates(
+    session: Session, actor: Actor
+) -> list[tuple[ModelRow, InvalidInput | None]]:
+    """The visible completion models, each with why it cannot be this user's default (None when
+    it can): ``check_default_candidate``'s own refusal, so a page offers exactly what
+    ``set_default_model`` accepts."""
+    rows = session.scalars(
+        select(ModelRow)
+        .where(
+            ModelRow.workspace_id == actor.workspace_id,
+            ModelRow.kind == "completion",
+            ModelRow.visible.is_(True),
+        )
+        .order_by(ModelRow.display_name)
+    )
+    out: list[tuple[ModelRow, InvalidInput | None]] = []
+    for row in rows:
+        try:
+            check_default_candidate(row)
+        except InvalidInput as refusal:
+            out.append((row, refusal))
+        else:
+            out.append((row, None))
+    return out
