@@ -21,6 +21,7 @@ from modelyard.web import (
     usage_pages,
 )
 from modelyard.web.pages import HERE, render
+from modelyard.web.wizard import router as wizard_router
 
 __all__ = ["install"]
 
@@ -54,6 +55,7 @@ def install(app: FastAPI) -> None:
         playground,
     ):
         app.include_router(module.router)
+    app.include_router(wizard_router)
     app.add_exception_handler(auth.LoginRequired, _login_required)
     app.add_exception_handler(auth.AdminRequired, _admin_required)
     app.add_exception_handler(auth.CsrfRefused, _csrf_refused)
