@@ -10,15 +10,18 @@ import math
 import re
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Locator, Page, Response, expect
 
+from modelyard.knowledge.uploads import MAX_DOCUMENT_BYTES, too_large
 from modelyard.testing import FakeProvider
 from tests.knowledge import add_text, embedding_model, names, new_collection, search, unique
 from tests.support import ok
 from tests.usage import stored_rows
 from tests.web.conftest import WebWorkspace, screenshot
 from tests.web.helpers import api_get
+from tests.web.helpers import sign_in as web_sign_in
 from tests.web.test_pages import sign_in
 
 pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
@@ -157,6 +160,9 @@ def test_bad_uploads_and_searches_show_the_servers_message(
     screenshot(page, "knowledge-upload-refused")
     assert _upload(page, "notes.txt", "text/plain", b"ab\x00cd").status == 422
     expect(page.locator("#upload-file-error")).to_have_text(binary.json()["error"]["message"])
+    big = b"a" * (MAX_DOCUMENT_BYTES + 1)
+    assert _upload(page, "big.md", "text/markdown", big).status == 413
+    expect(page.locator("#upload-file-error")).to_have_text(too_large(len(big)).message)
     expect(page.get_by_text("No documents yet.")).to_be_visible()
     assert api_get(web_ws.ws, url) == []
     info = api_get(web_ws.ws, f"/api/knowledge/{collection['id']}")
@@ -217,3 +223,20 @@ def test_members_are_refused(page: Page, web_ws: WebWorkspace) -> None:
     expect(page.get_by_role("link", name="Settings: Knowledge")).to_have_count(0)
     response = page.goto(web_ws.base_url + "/settings/knowledge")
     assert response is not None and response.status == 403
+
+
+def test_an_upload_without_the_csrf_token_stores_nothing(
+    web_ws: WebWorkspace, fake: FakeProvider
+) -> None:
+    model = embedding_model(web_ws.ws, fake, identifier=unique("embed-8"))
+    with web_ws.ws.owner() as api:
+        collection = new_collection(api, model["id"])
+    path = f"/settings/knowledge/{collection['id']}/documents"
+    with httpx.Client(base_url=web_ws.base_url) as browser:
+        assert web_sign_in(browser, web_ws.owner_email).status_code == 303
+        good = ("a.md", b"vec:1,0", "text/markdown")
+        for data in ({}, {"csrf": "forged"}):
+            answer = browser.post(path, data=data, files={"file": good})
+            assert answer.status_code == 403 and "CSRF" in answer.text
+    assert api_get(web_ws.ws, f"/api/knowledge/{collection['id']}/documents") == []
+    assert stored_rows(web_ws.ws.server, workspace_id=web_ws.ws.id, model_id=model["id"]) == []

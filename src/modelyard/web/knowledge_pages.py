@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from modelyard.admin_api.knowledge_routes import read_upload
 from modelyard.errors import ModelyardError, NotFound
-from modelyard.knowledge import runtime
+from modelyard.knowledge import runtime, uploads
 from modelyard.knowledge.schemas import (
     CollectionCreate,
     CollectionOut,
@@ -28,7 +28,7 @@ from modelyard.knowledge.schemas import (
     SearchResult,
 )
 from modelyard.knowledge.service import KnowledgeBase, requester
-from modelyard.web.auth import AdminUserDep, FormDep, WebUser
+from modelyard.web.auth import AdminUserDep, FormDep, WebUser, posted_form
 from modelyard.web.pages import GENERAL, field_errors, finish, form_values, render, services_of
 from modelyard.workspace import models
 from modelyard.workspace.model_rules import DEFAULT_SIMILARITY_THRESHOLD
@@ -163,19 +163,30 @@ async def collection_page(request: Request, collection_id: str, user: AdminUserD
 
 
 @router.post(PAGE + "/{collection_id}/documents")
-async def upload_document(
-    request: Request, collection_id: str, user: AdminUserDep, form: FormDep
-) -> Response:
-    # ``form`` (CSRF checked) is the request's parsed form, which read_upload reads again.
+async def upload_document(request: Request, collection_id: str, user: AdminUserDep) -> Response:
+    """The admin API's ``read_upload`` runs first, as on the API: too large a body is refused
+    from its Content-Length before it is read. The CSRF token is then checked on the form it
+    parsed, before anything is embedded or stored (a refusal changes nothing, so it needs none).
+    """
     try:
         upload = await read_upload(request)
+    except ModelyardError as exc:
+        if not isinstance(exc, uploads.PayloadTooLarge):
+            await posted_form(request)  # the parsed form: an unknown page gets a 403 instead
+        return await _upload_failed(request, user, collection_id, exc)
+    await posted_form(request)
+    try:
         await _knowledge(request).add_document(user.actor, collection_id, upload)
     except ModelyardError as exc:
-        errors = {"upload": field_errors(exc)}
-        return await _collection_page(
-            request, user, collection_id, errors=errors, status=exc.status
-        )
+        return await _upload_failed(request, user, collection_id, exc)
     return _done(request, f"{PAGE}/{collection_id}", "uploaded")
+
+
+async def _upload_failed(
+    request: Request, user: WebUser, collection_id: str, exc: ModelyardError
+) -> Response:
+    errors = {"upload": field_errors(exc)}
+    return await _collection_page(request, user, collection_id, errors=errors, status=exc.status)
 
 
 @router.post(PAGE + "/{collection_id}/documents/{document_id}/delete")
