@@ -175,3 +175,19 @@ def test_a_member_cannot_revoke_someone_elses_key(page: Page, web_ws: WebWorkspa
     assert answer.status == 403
     with web_ws.ws.owner() as api:
         assert ok(api.get("/v1/models")) is not None  # the owner's key still works
+
+
+def test_a_too_long_key_name_is_shown_at_the_field_and_creates_nothing(
+    page: Page, web_ws: WebWorkspace
+) -> None:
+    sign_in(page, web_ws, web_ws.member_email)
+    page.goto(web_ws.base_url + "/me/api-keys")
+    page.get_by_label("Name").fill("x" * 201)
+    page.get_by_role("button", name="Create API key").click()
+    expect(page.locator("#key-name-error")).to_have_text(
+        "String should have at most 200 characters"
+    )
+    expect(page.get_by_label("Name")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#new-key")).to_have_count(0)
+    member = member_of(web_ws)
+    assert api_get(web_ws.ws, f"/api/users/{member['id']}/api-keys") == []
