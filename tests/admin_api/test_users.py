@@ -157,6 +157,22 @@ def test_new_members_api_key_works(ws: Workspace) -> None:
     assert me["id"] == ws.owner_id
 
 
+def test_anyone_changes_their_own_name_and_language_but_not_their_role(ws: Workspace) -> None:
+    member_id, member_key = ws.add_user("member")
+    with ws.server.client(member_key) as member:
+        me = ok(member.patch("/api/me", json={"name": "Mia", "language": "de"}))
+        assert (me["id"], me["name"], me["language"]) == (member_id, "Mia", "de")
+        error = error_of(member.patch("/api/me", json={"role": "owner"}), 403)
+        assert error["param"] == "role"
+        error = error_of(member.patch("/api/me", json={"language": "fr"}), 422)
+        assert error["param"] == "language"
+        assert error_of(member.patch("/api/me", json={"language": None}), 422)["param"] == (
+            "language"
+        )
+        assert ok(member.get("/api/me"))["role"] == "member"
+        assert ok(member.get("/api/me"))["language"] == "de"
+
+
 def test_new_admin_key_can_administer(ws: Workspace) -> None:
     admin_id, admin_key = ws.add_user("admin")
     with ws.server.client(admin_key) as admin:

@@ -58,6 +58,12 @@ def me(actor: ActorDep, session: SessionDep) -> UserOut:
     return users.get_me(session, actor)
 
 
+@router.patch("/me")
+def update_me(data: UserUpdate, actor: ActorDep, session: SessionDep) -> UserOut:
+    """Anyone's own name and language; role and password stay with admins (403)."""
+    return users.update_me(session, actor, data)
+
+
 @router.get("/me/api-keys")
 def my_api_keys(actor: ActorDep, session: SessionDep) -> list[ApiKeyOut]:
     return api_keys.list_keys(session, actor, actor.user_id)
