@@ -74,6 +74,12 @@ def test_create_upload_and_search_with_the_threshold(
     expect(page.get_by_role("heading", name="Workspace settings: Knowledge")).to_be_visible()
     expect(page.get_by_text("No knowledge collections yet.")).to_be_visible()
     form = page.locator("#create-collection")
+    form.get_by_label("Embedding model").select_option(model["id"])
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        form.get_by_role("button", name="Create collection").click()
+    assert answer.value.status == 422
+    expect(page.locator("#create-name-error")).to_have_text("This field is required.")
+    assert api_get(web_ws.ws, "/api/knowledge") == []
     form.get_by_label("Name").fill("Handbook")
     form.get_by_label("Embedding model").select_option(model["id"])
     form.get_by_role("button", name="Create collection").click()
@@ -175,6 +181,20 @@ def test_bad_uploads_and_searches_show_the_servers_message(
         form.get_by_role("button", name="Search").click()
     assert answer.value.status == 422
     expect(page.locator("#search-query-error")).to_have_text("This field is required.")
+    form.get_by_label("Query").fill("vec:1,0")
+    form.get_by_label("Results (at most)").fill("0")
+    form.evaluate("f => { f.noValidate = true; }")  # past the browser's own min="1" check
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        form.get_by_role("button", name="Search").click()
+    assert answer.value.status == 422
+    with web_ws.ws.owner() as api:
+        body = {"query": "vec:1,0", "top_k": 0}
+        refused = api.post(f"/api/knowledge/{collection['id']}/search", json=body)
+    # The schema's own message; the API prefixes it with the field's name.
+    shown = page.locator("#search-top_k-error")
+    expect(shown).to_have_text("Input should be greater than 0")
+    assert refused.json()["error"]["message"].endswith(shown.inner_text())
+    expect(form.get_by_label("Query")).to_have_value("vec:1,0")
 
 
 def test_changing_the_model_refuses_another_vector_size_unless_reindexed(
