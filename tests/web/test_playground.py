@@ -77,6 +77,7 @@ def test_the_answer_streams_in_and_is_recorded_for_the_member(
     rows = stored_rows(ws.server, 2, user_id=member["id"], model_id=model["id"])
     assert [(r.endpoint, r.status, r.stream) for r in rows] == [("chat", 200, True)] * 2
     assert all(r.output_tokens > 0 and r.cost_usd for r in rows)
+    assert [r.api_key_id for r in rows] == [None, None]  # made by the web session, not a key
     with ws.owner() as api:
         usage = ok(api.get("/api/usage", params={"group_by": "user"}))
     assert member["id"] in str(usage)

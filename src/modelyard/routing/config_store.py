@@ -32,7 +32,7 @@ MAX_CACHED_KEYS = 100_000
 class Caller:
     """Who is calling the gateway, from their API key."""
 
-    api_key_id: str
+    api_key_id: str | None  # None: a call made by a web session (the playground), not a key
     user_id: str
     workspace_id: str
     role: str

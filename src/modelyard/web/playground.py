@@ -31,9 +31,6 @@ from modelyard.workspace import users
 
 router = APIRouter(include_in_schema=False)
 
-# Usage records of playground calls carry no API key: the web session, not a key, made them.
-NO_API_KEY = ""
-
 
 @dataclass
 class _SessionGateway(GatewayContext):
@@ -49,7 +46,7 @@ def _gateway_for(request: Request, user: WebUser) -> _SessionGateway:
     shared = gateway_context(services_of(request))
     actor = user.actor
     caller = Caller(
-        api_key_id=NO_API_KEY,
+        api_key_id=None,  # the web session, not an API key, makes playground calls
         user_id=actor.user_id,
         workspace_id=actor.workspace_id,
         role=actor.role,
