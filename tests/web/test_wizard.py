@@ -158,3 +158,24 @@ def test_unknown_catalog_entry_and_kind(admin: httpx.Client, web_ws: WebWorkspac
     assert "is a embedding model, not image" in walk.html
     assert "Step 1 of 5: Select the model" in walk.html
     nothing_saved(web_ws)
+
+
+def test_a_failing_live_test_shows_the_providers_refusal(
+    admin: httpx.Client, web_ws: WebWorkspace, fake: FakeProvider
+) -> None:
+    walk = FormWalk(admin, "image")
+    walk.post("/select", {"kind": "image", "catalog_id": "openai/gpt-image-1"})
+    walk.post("/model", {"region": "EU"})
+    deployment = {
+        "key_id": "new",
+        "key.name": "Broken",
+        "key.provider": "openai",
+        "key.secret": SECRET,
+        "key.base_url": fake.url + "/v1",
+        "model_identifier": "fail-401-gpt-image-1",
+    }
+    walk.post("/deployment", deployment)
+    walk.post("/test", {"go": "run"})
+    assert "Test failed" in walk.html and "401" in walk.html
+    assert SECRET not in walk.html
+    nothing_saved(web_ws)

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from modelyard.testing import FakeProvider
-from tests.web.conftest import WebWorkspace
+from tests.web.conftest import WebWorkspace, screenshot
 from tests.web.helpers import api_get
 from tests.web.test_pages import sign_in
 from tests.web.wizard_steps import Walk
@@ -80,7 +80,21 @@ def test_completion_models_from_the_catalog_and_manual(
             "Premium model": True,
         }
     )
-    page.get_by_label("Description (EN)").press_sequentially("Fast chat")
+    description = page.get_by_label("Description (EN)")
+    description.fill("x" * 150)
+    description.press("y")  # typed: the counter follows live, the server still decides
+    expect(page.locator("#f-description_en-count")).to_have_text("151 / 150 characters")
+    walk.next("Continue to deployment")
+    walk.step(2, "Configure your model", "configure")
+    expect(page.locator("#f-description_en-error")).to_have_text(
+        "String should have at most 150 characters"
+    )
+    expect(description).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Provider model name")).to_have_value("acme-chat-1")
+    screenshot(page, "wizard-completion-manual-2-description-too-long")
+    assert [m["id"] for m in api_get(web_ws.ws, "/api/models")] == [catalog_id]
+    description.fill("")
+    description.press_sequentially("Fast chat")
     expect(page.locator("#f-description_en-count")).to_have_text("9 / 150 characters")
     walk.deployment({"Key": "OpenAI main (openai, ...4321)", "Fallback 1": "GPT-4o (gpt-4o)"})
     manual_id = walk.test_and_save(checks=("tools",))
@@ -128,6 +142,11 @@ def test_image_models_manual_and_from_the_catalog(
     walk = Walk(page, "image")
     walk.select(web_ws, "gpt-image-1", "openai/gpt-image-1")
     walk.fill({"Region": "EU", "Visible to users": True})
+    walk.next("Continue to deployment")
+    walk.step(3, "Configure your deployment", "deployment")
+    walk.next("Back")  # to the model's settings, as they were chosen
+    walk.step(2, "Configure your model", "configure")
+    expect(page.get_by_label("Region")).to_have_value("EU")
     walk.deployment(
         {"Key": "Images key (openai, ...4321)", "Fallback 1": "Acme Painter (acme-painter)"}
     )
@@ -157,6 +176,10 @@ def test_embedding_models_from_the_catalog_and_manual(
 
     walk = Walk(page, "embedding")
     walk.select(web_ws, None, None)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing scrolls sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "wizard-embedding-manual-2-configure-phone")
+    page.set_viewport_size({"width": 1200, "height": 900})
     walk.fill(
         {
             "Provider": "openai",

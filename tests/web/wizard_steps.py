@@ -15,6 +15,9 @@ from tests.web.conftest import WebWorkspace, screenshot
 from tests.web.helpers import csrf_of
 
 WIZARD = "/settings/models/new"
+# The names of the visible form controls that no <label> names.
+UNLABELLED = """() => [...document.querySelectorAll('main input, main select, main textarea')]
+    .filter(e => e.type !== 'hidden' && e.labels.length === 0).map(e => e.name || e.id)"""
 
 
 @dataclass
@@ -30,6 +33,8 @@ class Walk:
         heading = f"Step {number} of 5: {title}"
         expect(self.page.get_by_role("heading", name=heading)).to_be_visible()
         expect(self.page.locator("[aria-current=step]")).to_contain_text(title)
+        unlabelled = self.page.evaluate(UNLABELLED)
+        assert unlabelled == [], f"inputs without a label on step {number}: {unlabelled}"
         if self.shots:
             shot = f"wizard-{self.shots}-{number}-{name}"
             screenshot(self.page, shot)
@@ -85,7 +90,7 @@ class Walk:
         self.next("Continue to review")
         self.step(5, "Review and save", "review")
         self.next("Save model")
-        expect(self.page).to_have_url(re.compile(r"/settings/models\?added=.*#model-mdl"))
+        expect(self.page).to_have_url(re.compile(r"/settings/models#model-mdl"))
         model_id = self.page.url.rsplit("#model-", 1)[1]
         expect(self.page.locator(f"#model-{model_id}")).to_be_visible()
         return model_id

@@ -164,5 +164,5 @@ def save(request: Request, user: AdminUserDep, form: FormDep) -> Response:
     except StepInvalid as exc:
         return _invalid(wizard, draft, exc)
     wizard.services.config.invalidate()
-    url = f"/settings/models?added={built.model.slug}#model-{built.model.id}"
+    url = f"/settings/models#model-{built.model.id}"
     return finish(request, RedirectResponse(url, status_code=303))
