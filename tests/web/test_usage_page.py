@@ -110,6 +110,9 @@ def test_the_page_shows_what_the_api_reports(page: Page, traffic: WebWorkspace) 
         assert bar.get_attribute("data-value") == day["cost_usd_exact"]
         assert float(bar.get_attribute("height") or 0) > 0
     screenshot(page, "usage-page")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "usage-page-narrow")
+    page.set_viewport_size({"width": 1200, "height": 900})
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name=re.compile("Export CSV")).click()
