@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelyard import __version__
@@ -62,39 +63,30 @@ class _ReloadConfigAfterChanges:
         await self.app(scope, receive, watch)
 
 
-class _GatewayFirst:
-    """Send ``/v1/...`` straight to the gateway, past FastAPI's routing and dependency
-    machinery: the gateway is the hot path, the admin API is not."""
+class Modelyard:
+    """The ASGI app uvicorn runs: ``/v1/...`` goes straight to the gateway, past FastAPI's
+    middleware, routing and dependency machinery (the gateway is the hot path, the admin API
+    is not); everything else, lifespan included, to the FastAPI app in ``admin``."""
 
-    def __init__(self, app: ASGIApp, gateway: ASGIApp) -> None:
-        self.app = app
-        self.gateway = gateway
+    def __init__(self, admin: FastAPI) -> None:
+        self.admin = admin
+        self._gateway: ASGIApp | None = None
+
+    @property
+    def state(self) -> State:
+        return self.admin.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/v1/"):
-            # As a Mount would: the full path stays, the prefix moves into root_path.
-            await self.gateway(
-                {**scope, "root_path": scope.get("root_path", "") + "/v1"}, receive, send
-            )
+            gateway = self._gateway
+            if gateway is None:  # built on first use, from the services the lifespan created
+                gateway = self._gateway = create_gateway(gateway_context(self.admin.state.services))
+            await gateway(scope, receive, send)
         else:
-            await self.app(scope, receive, send)
+            await self.admin(scope, receive, send)
 
 
-class _LazyGateway:
-    """The ``/v1`` app, built on first use from the services the lifespan created."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self._app = app
-        self._gateway: ASGIApp | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._gateway is None:
-            services: Services = self._app.state.services
-            self._gateway = create_gateway(gateway_context(services))
-        await self._gateway(scope, receive, send)
-
-
-def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+def create_app(settings: Settings, services: Services | None = None) -> Modelyard:
     """Build the app; pass ``services`` to share an already-built set (tests, CLI)."""
 
     @asynccontextmanager
@@ -129,7 +121,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     error_handlers.install(app)
 
     app.add_middleware(_ReloadConfigAfterChanges)
-    app.add_middleware(_GatewayFirst, gateway=_LazyGateway(app))
     for module in (
         system_routes,
         catalog_routes,
@@ -142,4 +133,4 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     install_web_ui(app)
-    return app
+    return Modelyard(app)

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 import anyio
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from modelyard.errors import CallerLeft, ModelyardError, UpstreamError
 from modelyard.gateway import inbound, outbound
 from modelyard.gateway.assistants import resolve_chat
 from modelyard.gateway.context import CallMeter, GatewayContext, routed_headers
-from modelyard.gateway.http_io import json_body, json_response
+from modelyard.gateway.http_io import EventStream, json_body, json_response
 from modelyard.llm_types import (
     ChatRequest,
     ChatResponse,
@@ -110,10 +110,8 @@ async def chat_completions(ctx: GatewayContext, request: Request) -> Response:
         raise
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     prompt_estimate = prepared[opened.model.id][1]
-    return StreamingResponse(
-        _relay(ctx, opened, meter, include_usage, prompt_estimate),
-        media_type="text/event-stream",
-        headers=routed_headers(opened),
+    return EventStream(
+        _relay(ctx, opened, meter, include_usage, prompt_estimate), routed_headers(opened)
     )
 
 

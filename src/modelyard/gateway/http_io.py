@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 
 from modelyard.errors import BadRequest, ModelyardError, RateLimited
 
@@ -39,3 +42,57 @@ def error_response(error: ModelyardError) -> Response:
     if isinstance(error, RateLimited):
         headers = {"retry-after": str(max(1, math.ceil(error.retry_after)))}
     return json_response(error.body(), error.status, headers)
+
+
+class EventStream(Response):
+    """A ``text/event-stream`` answer written straight to the ASGI ``send``.
+
+    Starlette's ``StreamingResponse`` runs each stream in an anyio task group just to notice a
+    caller who leaves; here one plain task waits for ``http.disconnect`` and cancels the relay,
+    so the events' generator still sees the departure at once (and records it) at a fraction of
+    the cost per call.
+    """
+
+    def __init__(self, events: AsyncIterator[bytes], headers: dict[str, str]) -> None:
+        self.events = events
+        self.status_code = 200
+        self.background = None
+        self.raw_headers = [(b"content-type", b"text/event-stream; charset=utf-8")]
+        self.raw_headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        relay = asyncio.current_task()
+        assert relay is not None
+        finished = False
+        left = False
+
+        async def watch() -> None:
+            while True:
+                message: Message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+
+        def on_disconnect(watcher: asyncio.Task[None]) -> None:
+            nonlocal left
+            if not finished and not watcher.cancelled() and watcher.exception() is None:
+                left = True
+                relay.cancel()
+
+        watcher = asyncio.ensure_future(watch())
+        watcher.add_done_callback(on_disconnect)
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            async for chunk in self.events:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            finished = True
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except asyncio.CancelledError:
+            if not left:
+                raise
+            relay.uncancel()  # our own doing: the caller is gone, nothing more to send
+        finally:
+            finished = True
+            watcher.cancel()
+            aclose = getattr(self.events, "aclose", None)
+            if aclose is not None:  # cancelled between events: the generator still records it
+                await aclose()
