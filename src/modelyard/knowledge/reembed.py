@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from modelyard.errors import Conflict, InvalidInput
@@ -85,14 +84,16 @@ class Reembedding:
             return
         raise InvalidInput(
             f"'{self.model_slug}' makes {dims}-dimensional vectors, but this collection holds "
-            f'{self.old_dimensions}-dimensional ones. Send "reindex": true to re-embed all '
-            f"{len(self.texts)} chunks with it; nothing was changed.",
+            f'{self.old_dimensions}-dimensional ones. Ask for a re-index ("reindex": true) '
+            f"to re-embed all {len(self.texts)} chunks with it; nothing was changed.",
             param="embedding_model_id",
             code="dimensions_differ",
         )
 
     async def embed(self, embedder: Embedder, who: Requester) -> Vectors:
         if not self.texts:
+            import numpy as np
+
             return np.zeros((0, 0), dtype=np.float32)
         return await embedder.embed(who, self.model_id, self.texts, self.check_dimensions)
 

@@ -1,8 +1,8 @@
 """Workspace Settings -> Knowledge: collections, their documents, their model, and search.
 
 Everything goes through the app's one :class:`KnowledgeBase` (``knowledge.runtime``), with the
-same schemas the admin API validates with, and uploads are read by the admin API's own
-``read_upload`` (same 415 / 413 / 422 rules, checked before anything is embedded or stored).
+same schemas the admin API validates with, and uploads are read by ``read_upload``, shared with
+the admin API (same 415 / 413 / 422 rules, checked before anything is embedded or stored).
 The page only translates: form values in, the domain's messages out next to their field.
 """
 
@@ -17,7 +17,6 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from modelyard.admin_api.knowledge_routes import read_upload
 from modelyard.errors import ModelyardError, NotFound
 from modelyard.knowledge import runtime, uploads
 from modelyard.knowledge.schemas import (
@@ -28,6 +27,7 @@ from modelyard.knowledge.schemas import (
     SearchResult,
 )
 from modelyard.knowledge.service import KnowledgeBase, requester
+from modelyard.knowledge.upload_request import read_upload
 from modelyard.web.auth import AdminUserDep, FormDep, WebUser, posted_form
 from modelyard.web.pages import GENERAL, field_errors, finish, form_values, render, services_of
 from modelyard.workspace import models
@@ -164,8 +164,8 @@ async def collection_page(request: Request, collection_id: str, user: AdminUserD
 
 @router.post(PAGE + "/{collection_id}/documents")
 async def upload_document(request: Request, collection_id: str, user: AdminUserDep) -> Response:
-    """The admin API's ``read_upload`` runs first, as on the API: too large a body is refused
-    from its Content-Length before it is read. The CSRF token is then checked on the form it
+    """``read_upload`` runs first, as on the API: too large a body is refused from its
+    Content-Length before it is read. The CSRF token is then checked on the form it
     parsed, before anything is embedded or stored (a refusal changes nothing, so it needs none).
     """
     try:
