@@ -14,9 +14,9 @@ from typing import Any, get_args
 from starlette.datastructures import FormData
 
 from modelyard.workspace.providers import PROVIDERS
-from modelyard.workspace.schemas import Description
+from modelyard.workspace.schemas import Description, Region
 
-REGIONS = ("EU", "US", "Global")
+REGIONS: tuple[str, ...] = get_args(Region)
 # The limit comes from the schema, so the counter in the page can never disagree with it.
 DESCRIPTION_LIMIT: int = next(
     m.max_length for m in get_args(Description)[1:] if getattr(m, "max_length", None)
