@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
-import httpx
 from pydantic import ValidationError
 
 from modelyard.catalog.build import (
@@ -174,6 +173,8 @@ def side_data_from_catalog(catalog: Catalog) -> SideData:
 
 
 def _fetch(url: str) -> bytes:
+    import httpx  # only ``catalog update --from URL`` downloads: keep it out of the server
+
     try:
         response = httpx.get(url, timeout=HTTP_TIMEOUT_SECONDS, follow_redirects=True)
     except httpx.HTTPError as exc:

@@ -14,16 +14,18 @@ assistant itself was valid when it was saved. A hidden model hides its assistant
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from modelyard.errors import Conflict, NotFound
 from modelyard.gateway.context import GatewayContext
-from modelyard.knowledge import runtime
-from modelyard.knowledge.schemas import MAX_QUERY_CHARS, SearchHit
 from modelyard.llm_types import ChatRequest, Message, TextPart
 from modelyard.routing.config_store import Caller
 from modelyard.routing.embedding_call import Requester
 from modelyard.routing.resolve import resolve_model
 from modelyard.routing.snapshot import AssistantConfig, ModelConfig, WorkspaceConfig
+
+if TYPE_CHECKING:
+    from modelyard.knowledge.schemas import SearchHit
 
 CONTEXT_CHUNKS = 5
 CONTEXT_INTRO = (
@@ -76,6 +78,9 @@ async def _retrieve(
     ctx: GatewayContext, caller: Caller, collection_id: str, chat: ChatRequest
 ) -> list[SearchHit]:
     """The collection's chunks matching the last user message (none without one)."""
+    from modelyard.knowledge import runtime  # only assistants with knowledge need it
+    from modelyard.knowledge.schemas import MAX_QUERY_CHARS
+
     query = next((m.text for m in reversed(chat.messages) if m.role == "user"), "").strip()
     if not query:
         return []

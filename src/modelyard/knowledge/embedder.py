@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-import numpy as np
-
 from modelyard.errors import Conflict, NotFound, UpstreamError
 from modelyard.knowledge.index import Vectors, normalise
 from modelyard.providers.http import UpstreamClient
@@ -72,6 +70,8 @@ class Embedder:
 
         ``check_dimensions(d)`` runs after the first batch, so a vector-size mismatch is found
         after one call rather than after embedding everything."""
+        import numpy as np
+
         config, model = await self.model(who, model_id)
         chain = same_vector_space(self._router.chain(config, model))
         parts: list[Vectors] = []

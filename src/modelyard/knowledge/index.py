@@ -21,11 +21,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-Vectors = npt.NDArray[np.float32]
+# numpy (about 18 MiB) is imported where vectors are made, not with this module: a server whose
+# workspace never searches a collection does not carry it.
+Vectors: TypeAlias = "npt.NDArray[np.float32]"
 
 DEFAULT_BUDGET_BYTES = 1 << 30
 # float32 rounding must not drop a chunk whose exact score is the threshold itself.
@@ -52,11 +56,15 @@ class Matrix:
 
 def to_bytes(vector: Vectors) -> bytes:
     """A vector as stored: little-endian float32."""
+    import numpy as np
+
     return np.ascontiguousarray(vector, dtype="<f4").tobytes()
 
 
 def normalise(rows: Vectors) -> Vectors:
     """Rows scaled to unit length (a zero row stays zero: it matches nothing)."""
+    import numpy as np
+
     rows = np.ascontiguousarray(rows, dtype=np.float32)
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
@@ -68,6 +76,8 @@ def build_matrix(
     revision: int, model_id: str, ids: Sequence[str], blobs: Sequence[bytes], dimensions: int
 ) -> Matrix:
     """The matrix of stored vectors (each ``dimensions`` little-endian float32)."""
+    import numpy as np
+
     if any(len(blob) != 4 * dimensions for blob in blobs):
         raise ValueError("a stored vector does not have the collection's dimensions")
     flat = np.frombuffer(b"".join(blobs), dtype="<f4").astype(np.float32, copy=False)
@@ -80,6 +90,8 @@ def top_matches(
 ) -> list[tuple[str, float]]:
     """The ``top_k`` chunks scoring at least ``threshold`` against the unit ``query``, best
     first, as (chunk id, cosine score)."""
+    import numpy as np
+
     if not matrix.ids or top_k <= 0:
         return []
     scores = matrix.vectors @ np.ascontiguousarray(query, dtype=np.float32)
