@@ -1,109 +1,117 @@
-"""``create_app(settings)``: one ASGI app with the admin API (and, later, gateway and web UI).
+"""``create_app(settings)``: the one ASGI app of a Modelyard server.
+
+``/v1/...`` goes straight to the gateway (a bare ASGI app: the hot path); ``GET /healthz`` is
+answered here; everything else goes to the admin API and web UI, a FastAPI app built in a
+worker thread on first use (see :mod:`modelyard.admin_app`), so that a server answers its
+health check and its gateway calls well within a second of starting.
 
 The lifespan owns the long-lived parts (database engine, secret box); nothing is global.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
+import anyio.to_thread
+from sqlalchemy import text
 from starlette.datastructures import State
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.routing import Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from modelyard import __version__
-from modelyard.admin_api import (
-    assistant_routes,
-    catalog_routes,
-    error_handlers,
-    key_routes,
-    knowledge_routes,
-    model_routes,
-    system_routes,
-    usage_routes,
-    user_routes,
-)
 from modelyard.gateway.app import create_gateway
 from modelyard.gateway.context import gateway_context
+from modelyard.json_response import JSONBytesResponse
+from modelyard.knowledge.runtime import knowledge_lifespan
 from modelyard.services import Services
 from modelyard.settings import Settings
-from modelyard.web import install as install_web_ui
 from modelyard.workspace.catalog_store import ensure_stored
 
-_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# POSTs that change no configuration: searching a collection, testing a model.
-_READ_ONLY_ACTIONS = ("/search", "/test")
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
-class _ReloadConfigAfterChanges:
-    """After a successful admin change through ``/api``, drop the gateway's cached configuration
-    so the very next call sees it (other processes notice within a second). Plain ASGI: other
-    paths pass straight through at no cost."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] in _READ_METHODS
-            or not scope["path"].startswith("/api/")
-            or scope["path"].endswith(_READ_ONLY_ACTIONS)
-        ):
-            await self.app(scope, receive, send)
-            return
-
-        async def watch(message: Message) -> None:
-            # Before the caller hears of the change: their next call must already see it.
-            if message["type"] == "http.response.start" and message["status"] < 400:
-                scope["app"].state.services.config.invalidate()
-            await send(message)
-
-        await self.app(scope, receive, watch)
+def database_answers(services: Services) -> bool:
+    try:
+        with services.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
 
 
 class Modelyard:
-    """The ASGI app uvicorn runs: ``/v1/...`` goes straight to the gateway, past FastAPI's
-    middleware, routing and dependency machinery (the gateway is the hot path, the admin API
-    is not); everything else, lifespan included, to the FastAPI app in ``admin``."""
+    """The ASGI app uvicorn runs (see the module's docstring)."""
 
-    def __init__(self, admin: FastAPI) -> None:
-        self.admin = admin
+    def __init__(self, settings: Settings, services: Services | None = None) -> None:
+        self.settings = settings
+        self.state = State()
+        self._given = services
         self._gateway: ASGIApp | None = None
-
-    @property
-    def state(self) -> State:
-        return self.admin.state
+        self._admin: FastAPI | None = None
+        self._admin_lock = asyncio.Lock()
+        self._exit = AsyncExitStack()
+        self._lifespan = Router(lifespan=self._running)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/v1/"):
-            gateway = self._gateway
-            if gateway is None:  # built on first use, from the services the lifespan created
-                gateway = self._gateway = create_gateway(gateway_context(self.admin.state.services))
-            await gateway(scope, receive, send)
+        kind = scope["type"]
+        if kind == "http":
+            path = scope["path"]
+            if path.startswith("/v1/"):
+                gateway = self._gateway
+                if gateway is None:  # built on first use, from the lifespan's services
+                    gateway = self._gateway = create_gateway(gateway_context(self.state.services))
+                await gateway(scope, receive, send)
+                return
+            if path == "/healthz" and scope["method"] == "GET":
+                await self._healthz(scope, receive, send)
+                return
+        elif kind == "lifespan":
+            scope["app"] = self
+            await self._lifespan(scope, receive, send)
+            return
+        admin = self._admin or await self._build_admin()
+        await admin(scope, receive, send)
+
+    async def _healthz(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """200 when the process and its database answer, 503 otherwise."""
+        if await anyio.to_thread.run_sync(database_answers, self.state.services):
+            response = JSONBytesResponse({"status": "ok"})
         else:
-            await self.admin(scope, receive, send)
+            response = JSONBytesResponse(
+                {"status": "error", "database": "unreachable"}, status_code=503
+            )
+        await response(scope, receive, send)
 
-
-def create_app(settings: Settings, services: Services | None = None) -> Modelyard:
-    """Build the app; pass ``services`` to share an already-built set (tests, CLI)."""
+    async def _build_admin(self) -> FastAPI:
+        async with self._admin_lock:
+            if self._admin is None:
+                admin = await asyncio.to_thread(_import_and_build, self.state)
+                # What the admin routers add to the lifespan (knowledge) runs until shutdown.
+                context: AbstractAsyncContextManager[Any] = admin.router.lifespan_context(admin)
+                await self._exit.enter_async_context(context)
+                self._admin = admin
+            return self._admin
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        own = services is None
-        built = services or Services.build(settings)
+    async def _running(self, app: Any) -> AsyncIterator[None]:
+        own = self._given is None
+        built = self._given or Services.build(self.settings)
         with built.session() as session:
             ensure_stored(session)
-        app.state.services = built
+        self.state.services = built
         built.config.start()
         await built.router.limits.start()
         # Usage left in journals by a process that was killed is stored before we serve.
         await built.meter.replay()
         built.meter.start()
         try:
-            yield
+            async with knowledge_lifespan(self):  # the gateway's assistants search through it
+                yield
         finally:
+            await self._exit.aclose()
             # uvicorn runs this only after in-flight requests finished: their records are queued.
             await built.meter.stop()
             await built.router.limits.close()
@@ -112,25 +120,18 @@ def create_app(settings: Settings, services: Services | None = None) -> Modelyar
             if own:
                 built.close()
 
-    app = FastAPI(
-        title="Modelyard",
-        version=__version__,
-        summary="Bring-your-own-key model hub with an OpenAI-compatible gateway",
-        lifespan=lifespan,
-    )
-    error_handlers.install(app)
 
-    app.add_middleware(_ReloadConfigAfterChanges)
-    for module in (
-        system_routes,
-        catalog_routes,
-        key_routes,
-        model_routes,
-        user_routes,
-        assistant_routes,
-        usage_routes,
-        knowledge_routes,
-    ):
-        app.include_router(module.router)
-    install_web_ui(app)
-    return Modelyard(app)
+def _import_and_build(state: State) -> FastAPI:
+    from modelyard.admin_app import build_admin_app
+
+    return build_admin_app(state)
+
+
+def create_app(settings: Settings, services: Services | None = None) -> Modelyard:
+    """Build the app; pass ``services`` to share an already-built set (tests, CLI)."""
+    return Modelyard(settings, services)
+
+
+def create_app_from_environment() -> Modelyard:
+    """The app of one worker of ``serve --workers N`` (uvicorn imports it by name)."""
+    return Modelyard(Settings())

@@ -54,7 +54,7 @@ class Services:
             ),
             meter=UsageRecorder(engine, settings.data_dir / "usage-journal"),
             router=Router(
-                make_limit_store(settings.redis_url),
+                make_limit_store(settings.redis_url, settings.workers),
                 HealthBook(),
                 deadline_s=settings.request_deadline,
             ),

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8080
+    workers: int = Field(default=1, ge=1, description="processes serving the port, one core each")
     log_level: str = "info"
 
     @field_validator("allowed_upstream_hosts", mode="before")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
 from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
+from modelyard.app import database_answers
 from modelyard.json_response import JSONBytesResponse
 from modelyard.workspace import audit
 
@@ -14,11 +14,9 @@ router = APIRouter(tags=["system"])
 
 @router.get("/healthz")
 def healthz(services: ServicesDep) -> JSONBytesResponse:
-    """200 when the process and its database answer, 503 otherwise."""
-    try:
-        with services.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception:
+    """200 when the process and its database answer, 503 otherwise (``modelyard.app`` answers
+    ``GET /healthz`` itself, before this app is built; this route serves other mounts)."""
+    if not database_answers(services):
         return JSONBytesResponse({"status": "error", "database": "unreachable"}, status_code=503)
     return JSONBytesResponse({"status": "ok"})
 

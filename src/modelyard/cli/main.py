@@ -1,125 +1,34 @@
-"""``modelyard``: init, serve, catalog, users and keys.
+"""``modelyard``: init, serve, catalog, users and keys (the commands are in :mod:`.commands`).
 
-Each command builds the settings once (environment, then flags) and the services from them.
+Kept tiny: ``modelyard serve`` goes to :mod:`.serve_cmd` without importing every other
+command's dependencies, which shortens the time until the server answers.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Annotated
+import sys
+from typing import Any
 
-import typer
-from rich.console import Console
+from modelyard.cli.options import build_settings
 
-from modelyard.cli import catalog_cmd, fake_cmd, knowledge_cmd, people_cmd
-from modelyard.services import Services
-from modelyard.settings import Settings
-from modelyard.workspace.bootstrap import create_workspace, has_workspace
-from modelyard.workspace.catalog_store import ensure_stored
-
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-app.add_typer(catalog_cmd.app, name="catalog")
-app.add_typer(people_cmd.users_app, name="users")
-app.add_typer(people_cmd.keys_app, name="keys")
-app.add_typer(knowledge_cmd.app, name="knowledge")
-app.command("fake-provider")(fake_cmd.fake_provider)
-console = Console()
-
-DataDir = Annotated[Path | None, typer.Option(help="Data directory (MODELYARD_DATA_DIR).")]
-DatabaseUrl = Annotated[str | None, typer.Option(help="Database URL (MODELYARD_DATABASE_URL).")]
-
-
-def build_settings(data_dir: Path | None = None, database_url: str | None = None) -> Settings:
-    """Settings from the environment, with the given flags taking precedence."""
-    overrides: dict[str, object] = {}
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    if database_url is not None:
-        overrides["database_url"] = database_url
-    return Settings(**overrides)  # type: ignore[arg-type]
-
-
-@app.command()
-def init(
-    owner_email: Annotated[str, typer.Option(help="The owner's web login.")] = "owner@localhost",
-    owner_password: Annotated[
-        str | None, typer.Option(help="The owner's password; generated when omitted.")
-    ] = None,
-    workspace_name: Annotated[str, typer.Option(help="Name of the workspace.")] = "Workspace",
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print a JSON object for scripts.")
-    ] = False,
-    if_needed: Annotated[
-        bool, typer.Option("--if-needed", help="Do nothing when a workspace already exists.")
-    ] = False,
-    new_workspace: Annotated[
-        bool, typer.Option("--new-workspace", help="Add another workspace to this installation.")
-    ] = False,
-    data_dir: DataDir = None,
-    database_url: DatabaseUrl = None,
-) -> None:
-    """Create the database, a workspace and its owner; print the owner's API key once."""
-    services = Services.build(build_settings(data_dir, database_url))
-    try:
-        with services.session() as session:
-            ensure_stored(session)
-            if has_workspace(session) and not new_workspace:
-                if if_needed:
-                    return
-                console.print(
-                    "[red]Already initialised.[/red] Use --new-workspace to add another "
-                    "workspace, or --if-needed to skip quietly."
-                )
-                raise typer.Exit(1)
-            done = create_workspace(session, workspace_name, owner_email, owner_password)
-    finally:
-        services.close()
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "workspace_id": done.workspace_id,
-                    "owner_email": done.owner_email,
-                    "owner_password": done.owner_password,
-                    "owner_api_key": done.owner_api_key,
-                }
-            )
-        )
-        return
-    console.print(f"Workspace [bold]{done.workspace_id}[/bold] created.")
-    console.print(f"Owner login:    {done.owner_email}")
-    if done.owner_password:
-        console.print(f"Owner password: {done.owner_password}")
-    console.print(f"Owner API key:  {done.owner_api_key}")
-    console.print("[yellow]These are shown once. Keep them somewhere safe.[/yellow]")
-
-
-@app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address (MODELYARD_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (MODELYARD_PORT).")] = None,
-    data_dir: DataDir = None,
-    database_url: DatabaseUrl = None,
-) -> None:
-    """Serve the admin API (and gateway) over HTTP."""
-    import uvicorn
-
-    from modelyard.app import create_app
-
-    settings = build_settings(data_dir, database_url)
-    if host is not None:
-        settings.host = host
-    if port is not None:
-        settings.port = port
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=False,
-    )
+__all__ = ["build_settings", "main"]  # and ``app``, see __getattr__
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["serve"] and not {"--help", "-h"} & set(sys.argv[2:]):
+        from modelyard.cli.serve_cmd import standalone
+
+        standalone()
+        return
+    from modelyard.cli.commands import app
+
     app()
+
+
+def __getattr__(name: str) -> Any:
+    """``app``, the full Typer application, loaded on first use (tests use it directly)."""
+    if name == "app":
+        from modelyard.cli.commands import app
+
+        return app
+    raise AttributeError(name)

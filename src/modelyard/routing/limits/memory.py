@@ -1,9 +1,13 @@
-"""The limiter for one process: a deque of reservations per key, with a running sum.
+"""The limiter for one process: per key, the reservations of the window in two flat arrays
+(time, tokens) with a running sum.
 
-Every operation is amortised O(1): a reservation enters the deque once and leaves it once
-(when it ages out), and the running sum means the window is never re-added. A refusal walks the
-oldest reservations only as far as needed to tell when the request would fit, which is a few
-entries when requests are of similar size.
+Every operation is amortised O(1): a reservation enters the arrays once and leaves them once
+(when it ages out; the dead head is cut off in bulk), and the running sum means the window is
+never re-added. A refusal walks the oldest reservations only as far as needed to tell when the
+request would fit, which is a few entries when requests are of similar size. A reservation
+costs 16 bytes while it is in the window (one object each cost about 150, which at a thousand
+calls a second held some 9 MiB per minute-long window); only the few still in flight (not yet
+settled or released) are also indexed by their handle.
 
 The methods are ``async`` to fit :class:`~.base.LimitStore`, but they never await: under asyncio
 each runs to completion, so concurrent calls cannot both take the last free tokens.
@@ -13,44 +17,70 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import deque
+from array import array
 from collections.abc import Callable
 
 from modelyard.routing.limits.base import DEFAULT_WINDOW_S, Reservation, check_amounts
 
-
-class _Entry:
-    __slots__ = ("at", "member", "tokens")
-
-    def __init__(self, at: float, member: str, tokens: int) -> None:
-        self.at = at
-        self.member = member
-        self.tokens = tokens
+_COMPACT_AT = 1024  # dead entries at the head before they are cut off
 
 
 class _Window:
-    """The reservations of one key still inside the window, oldest first."""
+    """The reservations of one key still inside the window, oldest first: entry ``i`` (an
+    absolute number) lives at ``i - base`` in ``at`` and ``tokens``; ``head`` is the first
+    one still inside the window."""
 
-    __slots__ = ("entries", "open", "used")
+    __slots__ = ("at", "base", "head", "open", "tokens", "used")
 
     def __init__(self) -> None:
-        self.entries: deque[_Entry] = deque()
-        self.open: dict[str, _Entry] = {}  # not yet settled or released
+        self.at = array("d")
+        self.tokens = array("q")
+        self.base = 0
+        self.head = 0
+        self.open: dict[str, int] = {}  # member -> absolute entry, until settled or released
         self.used = 0
 
+    def __len__(self) -> int:
+        return len(self.at) - self.head
+
+    def add(self, at: float, member: str, tokens: int) -> None:
+        self.open[member] = self.base + len(self.at)
+        self.at.append(at)
+        self.tokens.append(tokens)
+        self.used += tokens
+
     def evict(self, cutoff: float) -> None:
-        entries = self.entries
-        while entries and entries[0].at <= cutoff:
-            gone = entries.popleft()
-            self.used -= gone.tokens
-            self.open.pop(gone.member, None)
+        at, tokens, head, end = self.at, self.tokens, self.head, len(self.at)
+        while head < end and at[head] <= cutoff:
+            self.used -= tokens[head]
+            head += 1
+        self.head = head
+        if head >= _COMPACT_AT and head * 2 >= end:
+            del at[:head]
+            del tokens[:head]
+            self.base += head
+            self.head = 0
+            self.open = {m: i for m, i in self.open.items() if i >= self.base}
+
+    def settle(self, member: str, actual: int) -> bool:
+        """Replace a reservation's tokens; False when it is unknown or already aged out."""
+        entry = self.open.pop(member, None)
+        if entry is None or entry < self.base + self.head:
+            return False
+        index = entry - self.base
+        self.used += actual - self.tokens[index]
+        self.tokens[index] = actual
+        return True
 
 
 class MemoryLimitStore:
     """Sliding-window token accounting in this process only (one replica, or a fallback)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, share: int = 1) -> None:
+        """``share``: how many processes split each limit (``serve --workers N`` without
+        Redis): each admits ``limit // share``, so that together they stay within it."""
         self._clock = clock
+        self._share = max(1, share)
         self._windows: dict[str, _Window] = {}
         self._ids = itertools.count(1)
 
@@ -61,17 +91,16 @@ class MemoryLimitStore:
         self, key: str, tokens: int, limit: int, window_s: float = DEFAULT_WINDOW_S
     ) -> Reservation:
         check_amounts(tokens, limit, window_s)
+        limit = max(1, limit // self._share)
         now = self._clock()
         window = self._current(key, now, window_s)
         used = window.used if window else 0
         if used == 0 or used + tokens <= limit:
             if window is None:
                 window = self._windows[key] = _Window()
-            entry = _Entry(now, f"m{next(self._ids)}", tokens)
-            window.entries.append(entry)
-            window.open[entry.member] = entry
-            window.used += tokens
-            return Reservation(key, tokens, admitted=True, member=entry.member)
+            member = f"m{next(self._ids)}"
+            window.add(now, member, tokens)
+            return Reservation(key, tokens, admitted=True, member=member)
         assert window is not None  # used > 0
         return Reservation(
             key, tokens, admitted=False, retry_after=_wait(window, tokens, limit, now, window_s)
@@ -81,17 +110,15 @@ class MemoryLimitStore:
         if actual_tokens < 0:
             raise ValueError(f"actual_tokens must not be negative, got {actual_tokens}")
         window = self._windows.get(reservation.key)
-        entry = window.open.pop(reservation.member, None) if window else None
-        if window is None or entry is None:
-            return  # refused, already settled, or aged out: nothing counts any more
-        window.used += actual_tokens - entry.tokens
-        entry.tokens = actual_tokens
+        if window is not None:  # else refused, or aged out: nothing counts any more
+            window.settle(reservation.member, actual_tokens)
 
     async def release(self, reservation: Reservation) -> None:
         await self.settle(reservation, 0)
 
     async def remaining(self, key: str, limit: int, window_s: float = DEFAULT_WINDOW_S) -> int:
         check_amounts(0, limit, window_s)
+        limit = max(1, limit // self._share)
         window = self._current(key, self._clock(), window_s)
         return max(0, limit - (window.used if window else 0))
 
@@ -104,7 +131,7 @@ class MemoryLimitStore:
         if window is None:
             return None
         window.evict(now - window_s)
-        if not window.entries:
+        if not len(window):
             del self._windows[key]
             return None
         return window
@@ -114,8 +141,8 @@ def _wait(window: _Window, tokens: int, limit: int, now: float, window_s: float)
     """Seconds until the oldest reservations have left enough room for ``tokens``."""
     target = max(limit - tokens, 0)  # usage at which the request fits (0: the window is empty)
     left = window.used
-    for entry in window.entries:
-        left -= entry.tokens
+    for index in range(window.head, len(window.at)):
+        left -= window.tokens[index]
         if left <= target:
-            return max(entry.at + window_s - now, 0.0)
+            return max(window.at[index] + window_s - now, 0.0)
     return window_s
