@@ -46,7 +46,7 @@ def serve(
     if settings.workers == 1:
         from modelyard.app import create_app
 
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings, freeze_gc=True), **options)  # type: ignore[arg-type]
         return
     from modelyard.services import Services
 

@@ -72,7 +72,8 @@ class UpstreamClient:
         self._allowed = parse_allowed(allowed_hosts)
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
-        self._checked_literals: dict[str, bool] = {}
+        self._checked_urls: dict[str, bool] = {}
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -89,25 +90,31 @@ class UpstreamClient:
         return self._session
 
     def _check_literal(self, url: str) -> None:
-        """aiohttp skips the resolver for IP literals: check those here (cached per host)."""
-        host = urlsplit(url).hostname or ""
-        allowed = self._checked_literals.get(host)
+        """aiohttp skips the resolver for IP literals: check those here (cached per URL, of
+        which a workspace has a handful: one per deployment and operation)."""
+        allowed = self._checked_urls.get(url)
         if allowed is None:
+            host = urlsplit(url).hostname or ""
             try:
                 ipaddress.ip_address(host)
                 allowed = is_address_allowed(host, host, self._allowed)
             except ValueError:
                 allowed = True  # a name: the resolver checks it
-            self._checked_literals[host] = allowed
+            if len(self._checked_urls) >= 10_000:
+                self._checked_urls.clear()
+            self._checked_urls[url] = allowed
         if not allowed:
+            host = urlsplit(url).hostname or ""
             raise UpstreamRefused(f"Upstream address '{host}' is not allowed.")
 
     def _kwargs(self, request: UpstreamRequest, timeout: float | None) -> dict[str, Any]:
         timeout = self.timeout if timeout is None else timeout
-        kwargs: dict[str, Any] = {
-            "headers": request.headers,
-            "timeout": aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=timeout),
-        }
+        limits = self._timeouts.get(timeout)
+        if limits is None:
+            limits = self._timeouts[timeout] = aiohttp.ClientTimeout(
+                total=None, sock_connect=10, sock_read=timeout
+            )
+        kwargs: dict[str, Any] = {"headers": request.headers, "timeout": limits}
         if request.form is not None:
             form = aiohttp.FormData()
             for name, value in request.form:

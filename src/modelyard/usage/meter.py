@@ -20,19 +20,22 @@ from modelyard.usage.cost import UnitPrices
 
 class _RecordIds:
     """``use_`` + 16 random hex digits drawn once per process + an 8-digit counter: unique like
-    24 random digits would be, without a trip to the kernel's random source on every call."""
+    24 random digits would be, without a trip to the kernel's random source on every call (a
+    forked worker draws its own prefix)."""
 
     def __init__(self) -> None:
-        self._pid = -1
-        self._prefix = ""
+        self._renew()
+        os.register_at_fork(after_in_child=self._renew)
+
+    def _renew(self) -> None:
+        self._prefix = secrets.token_hex(8)
         self._count = itertools.count()
 
     def __call__(self) -> str:
         number = next(self._count)
-        if self._pid != os.getpid() or number > 0xFFFFFFFF:  # a forked worker, or wrapped
-            self._pid, self._prefix = os.getpid(), secrets.token_hex(8)
-            self._count = itertools.count(1)
-            number = 0
+        if number > 0xFFFFFFFF:
+            self._renew()
+            number = next(self._count)
         return f"use_{self._prefix}{number:08x}"
 
 
