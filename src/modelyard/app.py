@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -152,4 +153,15 @@ def create_app(
 
 def create_app_from_environment() -> Modelyard:
     """The app of one worker of ``serve --workers N`` (uvicorn imports it by name)."""
+    tune_process()
     return Modelyard(Settings(), freeze_gc=True)
+
+
+SWITCH_INTERVAL_S = 0.001
+
+
+def tune_process() -> None:
+    """For a process that serves: when a worker thread holds the GIL (the usage recorder storing
+    a batch, a configuration load), the event loop gets it back within 1 ms instead of
+    Python's default 5 ms, which showed in the tail latency of every call that arrived then."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)

@@ -44,8 +44,9 @@ def serve(
         "access_log": False,
     }
     if settings.workers == 1:
-        from modelyard.app import create_app
+        from modelyard.app import create_app, tune_process
 
+        tune_process()
         uvicorn.run(create_app(settings, freeze_gc=True), **options)  # type: ignore[arg-type]
         return
     from modelyard.services import Services
