@@ -50,6 +50,7 @@ class Spec:
     warmup: float
     seconds: float
     pid: int  # the process to measure
+    rate: float = 0.0  # > 0: open loop, calls started at this many per second (concurrency caps)
 
 
 @dataclass
@@ -158,6 +159,36 @@ async def run_aiohttp(spec: Spec) -> Result:
                 if first:
                     ttfcs.append((first - start) * 1000)
 
+    async def timed(session: aiohttp.ClientSession, due: float) -> None:
+        """One open-loop call, timed from when it was due (so a slow server cannot hide its
+        queue by delaying the client: no coordinated omission)."""
+        try:
+            first, problem = await _call(session, spec, body)
+        except Exception as exc:
+            first, problem = 0.0, f"{type(exc).__name__}: {exc}"
+        end = time.perf_counter()
+        if problem is not None:
+            errors[problem] += 1
+        elif window_start <= due <= window_end:
+            latencies.append((end - due) * 1000)
+            if first:
+                ttfcs.append((first - due) * 1000)
+
+    async def open_loop(session: aiohttp.ClientSession) -> None:
+        interval = 1.0 / spec.rate
+        due = begin
+        calls: set[asyncio.Task[None]] = set()
+        while due < window_end:
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            call = asyncio.ensure_future(timed(session, due))
+            calls.add(call)
+            call.add_done_callback(calls.discard)
+            due += interval
+        if calls:
+            await asyncio.wait(calls)
+
     async def meter() -> tuple[float, int, float]:
         await asyncio.sleep(window_start - time.perf_counter())
         target, client = Meter(spec.pid), Meter(os.getpid())
@@ -178,7 +209,10 @@ async def run_aiohttp(spec: Spec) -> Result:
     async with session:
         await asyncio.sleep(begin - time.perf_counter())
         metered = asyncio.ensure_future(meter())
-        await asyncio.gather(*(worker(session) for _ in range(spec.concurrency)))
+        if spec.rate > 0:
+            await open_loop(session)
+        else:
+            await asyncio.gather(*(worker(session) for _ in range(spec.concurrency)))
         cpu, rss, client_cpu = await metered
     latencies.sort()
     ttfcs.sort()

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
+from extra_checks import extra_lines, gateway_only, half_capacity
 from litellm_target import litellm_ratio_lines, start_litellm
 from loadgen import Result, Spec, drive, drive_wrk, wrk_available
 from procs import Background, Cleanup, Pinning, StartError, pin_self, plan_pinning
@@ -194,6 +195,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         background = Background([target.pid for target in targets])
         started = background.snapshot()
         results, noise = run_all(targets, args, pinning, background)
+        extras = half_capacity(targets, results, args, pinning)
+        mine = next(target for target in targets if target.key == "modelyard")
+        extras.startup_s, extras.gateway_only_rss_mib, alone = gateway_only(
+            cleanup, pinning, work, sys.executable, mine, args
+        )
+        extras.gateway_only_rate = alone.rate
         notes = saturation_lines(targets, results)
         notes += noise_lines(targets, noise, pinning, background.cores_since(started))
         errors = error_lines(targets, results)
@@ -207,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     compared = (
         litellm_ratio_lines(results, args) if any(t.key == "litellm" for t in targets) else []
     )
-    print("\n".join(ratio_lines(results, args) + compared + notes))
+    print("\n".join(ratio_lines(results, args) + extra_lines(extras) + compared + notes))
     if errors:
         print("\nFailed calls:\n" + "\n".join(errors))
     return 3 if errors else 0

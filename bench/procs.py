@@ -196,7 +196,7 @@ class Server:
         with open(self.log_path, "wb") as log:  # the child keeps its own descriptor
             self.process = spawn(self.argv, core=core, env=env, stdout=log)
 
-    def wait_ready(self, url: str, timeout: float = 60.0) -> None:
+    def wait_ready(self, url: str, timeout: float = 60.0, poll: float = 0.1) -> None:
         """Poll ``url`` until it answers 200; fail fast if the process exits."""
         deadline = time.monotonic() + timeout
         while True:
@@ -213,7 +213,7 @@ class Server:
                 raise StartError(
                     f"{self.name} did not answer {url} in {timeout:.0f}s\n{self.tail()}"
                 )
-            time.sleep(0.1)
+            time.sleep(poll)
 
     def tail(self, lines: int = 25) -> str:
         try:

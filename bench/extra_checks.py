@@ -1,0 +1,143 @@
+"""The targets of the performance issue that closed-loop cells do not show, for bench/overhead.py:
+
+- added p99 at half of capacity: direct, the bare proxy and Modelyard driven open-loop (calls
+  started at a fixed rate, latency timed from when each was due) at half of Modelyard's best
+  non-streaming rate; Modelyard's p99 minus direct's at the same rate;
+- start-up: a second ``modelyard serve`` on the same (configured) data directory, timed from
+  its start to the first 200 from ``/healthz``;
+- the RSS of a gateway-only worker: that second server, which never builds the admin API and
+  web UI, loaded with non-streaming calls (the main Modelyard target was configured through
+  its admin API, so it carries them: the table shows that figure).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from loadgen import Result, Spec, drive, drive_wrk, wrk_available
+from procs import Cleanup, Pinning, Server, free_port
+from report import Cell, Summary
+from targets import EXPECTED, Target, request_body
+
+OPEN_LOOP_CONNECTIONS = 256
+
+
+@dataclass
+class Extras:
+    rate: float = 0.0
+    p99: dict[str, float] | None = None  # target key -> p99 ms at ``rate``
+    errors: int = 0
+    startup_s: float | None = None
+    gateway_only_rss_mib: float | None = None
+    gateway_only_rate: float = 0.0
+
+
+def _spec(target: Target, args: object, *, rate: float, concurrency: int, pid: int) -> Spec:
+    return Spec(
+        url=target.url,
+        headers={"authorization": f"Bearer {target.api_key}"},
+        body=request_body(target.model, False),
+        stream=False,
+        expected=EXPECTED,
+        concurrency=concurrency,
+        warmup=getattr(args, "warmup", 1.0),
+        seconds=getattr(args, "seconds", 5.0),
+        pid=pid,
+        rate=rate,
+    )
+
+
+def half_capacity(
+    targets: list[Target], results: dict[Cell, Summary], args: object, pinning: Pinning
+) -> Extras:
+    extras = Extras(p99={})
+    rates = [
+        summary.rate
+        for (key, mode, _), summary in results.items()
+        if key == "modelyard" and mode == "plain"
+    ]
+    if not rates:
+        return extras
+    extras.rate = max(rates) / 2
+    for target in targets:
+        if target.key not in ("direct", "bare", "modelyard"):
+            continue
+        spec = _spec(
+            target, args, rate=extras.rate, concurrency=OPEN_LOOP_CONNECTIONS, pid=target.pid
+        )
+        result = drive(spec, pinning.loadgen)
+        assert extras.p99 is not None
+        extras.p99[target.key] = result.p99_ms
+        extras.errors += result.errors
+        print(
+            f"[half capacity] {target.label:14} {extras.rate:6.0f} req/s open loop: "
+            f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, errors {result.errors}",
+            file=sys.stderr,
+            flush=True,
+        )
+    return extras
+
+
+def gateway_only(
+    cleanup: Cleanup, pinning: Pinning, work: Path, python: str, mine: Target, args: object
+) -> tuple[float, float, Result]:
+    """Start a second Modelyard on the configured data directory: (seconds until /healthz
+    answered, peak RSS MiB under non-streaming load, the load's result)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
+    env |= {
+        "MODELYARD_DATA_DIR": str(work / "data"),
+        "MODELYARD_ALLOWED_UPSTREAM_HOSTS": "127.0.0.1",
+    }
+    port = free_port()
+    server = cleanup.add(
+        Server(
+            "modelyard gateway-only",
+            [python, "-m", "modelyard", "serve", "--port", f"{port}"],
+            work,
+        )
+    )
+    started = time.monotonic()
+    server.start(pinning.gateway, env)
+    server.wait_ready(f"http://127.0.0.1:{port}/healthz", poll=0.01)
+    startup = time.monotonic() - started
+    target = Target(
+        "modelyard",
+        "gateway-only",
+        f"http://127.0.0.1:{port}/v1/chat/completions",
+        mine.model,
+        mine.api_key,
+        server.pid,
+    )
+    spec = _spec(target, args, rate=0.0, concurrency=64, pid=server.pid)
+    result = (drive_wrk if wrk_available() else drive)(spec, pinning.loadgen)
+    server.stop()
+    return startup, result.max_rss / 2**20, result
+
+
+def extra_lines(extras: Extras) -> list[str]:
+    lines = []
+    if extras.p99 and "modelyard" in extras.p99 and "direct" in extras.p99:
+        p99 = extras.p99
+        bare = f", bare proxy {p99['bare']:.2f} ms" if "bare" in p99 else ""
+        lines.append(
+            f"- Modelyard added p99 at half of its capacity ({extras.rate:.0f} req/s, open loop): "
+            f"{p99['modelyard'] - p99['direct']:+.2f} ms vs direct (p99 Modelyard "
+            f"{p99['modelyard']:.2f} ms, direct {p99['direct']:.2f} ms{bare})"
+            + (f"; {extras.errors} calls failed" if extras.errors else "")
+        )
+    if extras.startup_s is not None:
+        lines.append(
+            f"- `modelyard serve` answered /healthz {extras.startup_s:.2f} s after it was "
+            "started (a configured data directory)"
+        )
+    if extras.gateway_only_rss_mib is not None:
+        lines.append(
+            f"- RSS of a gateway-only Modelyard (never served the admin API or web UI) under "
+            f"non-streaming load ({extras.gateway_only_rate:.0f} req/s, c=64): "
+            f"{extras.gateway_only_rss_mib:.1f} MiB"
+        )
+    return lines
