@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import anyio
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -144,9 +143,9 @@ async def _relay(
                     continue
                 if isinstance(event, TextDelta | ReasoningDelta):
                     relayed_chars += len(event.text)
-                chunk = writer.event(event)
-                if chunk is not None:
-                    out += b"data: " + orjson.dumps(chunk) + b"\n\n"
+                line = writer.encode(event)
+                if line is not None:
+                    out += line
             if out:  # one write per upstream read, not one per event
                 yield bytes(out)
         # The answer is complete: record it before the last bytes go out, so no kill or
@@ -154,7 +153,7 @@ async def _relay(
         completed = True
         meter.done(opened, usage)
         if include_usage:
-            yield b"data: " + orjson.dumps(writer.usage(usage)) + b"\n\n"
+            yield writer.line(writer.usage(usage))
         yield b"data: [DONE]\n\n"
     except ModelyardError as exc:
         error = exc

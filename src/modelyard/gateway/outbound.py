@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import struct
+import uuid
 from typing import Any
+
+import orjson
 
 from modelyard.llm_types import (
     ChatResponse,
@@ -59,7 +62,7 @@ def chat_completion(
 class ChunkWriter:
     """Turns stream events into ``chat.completion.chunk`` objects of one answer."""
 
-    __slots__ = ("_base", "_role_sent", "_show_reasoning")
+    __slots__ = ("_base", "_role_sent", "_show_reasoning", "_text_head", "_text_tail")
 
     def __init__(
         self, completion_id: str, model: str, created: int, *, show_reasoning: bool
@@ -72,12 +75,30 @@ class ChunkWriter:
         }
         self._role_sent = False
         self._show_reasoning = show_reasoning
+        # A text chunk (the bulk of a stream) is this answer's constant bytes around the
+        # JSON string of its text: cut from a rendered chunk, so it is the same byte for byte.
+        mark = uuid.uuid4().hex
+        rendered = self.line({**self._base, "choices": [_choice({"content": mark})]})
+        self._text_head, self._text_tail = rendered.split(f'"{mark}"'.encode())
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         if not self._role_sent:
             delta = {"role": "assistant", **delta}
             self._role_sent = True
-        return {**self._base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return {**self._base, "choices": [_choice(delta, finish)]}
+
+    @staticmethod
+    def line(chunk: dict[str, Any]) -> bytes:
+        return b"data: " + orjson.dumps(chunk) + b"\n\n"
+
+    def encode(self, event: StreamEvent) -> bytes | None:
+        """The SSE line of an event (``data: {chunk}``), or None when it sends nothing."""
+        if type(event) is TextDelta and self._role_sent:
+            if not event.text:
+                return None
+            return self._text_head + orjson.dumps(event.text) + self._text_tail
+        chunk = self.event(event)
+        return None if chunk is None else self.line(chunk)
 
     def event(self, event: StreamEvent) -> dict[str, Any] | None:
         if isinstance(event, TextDelta):
@@ -103,6 +124,10 @@ class ChunkWriter:
 
     def usage(self, usage: Usage) -> dict[str, Any]:
         return {**self._base, "choices": [], "usage": usage_dict(usage)}
+
+
+def _choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    return {"index": 0, "delta": delta, "finish_reason": finish}
 
 
 def embeddings(answer: EmbeddingResponse, model: str, encoding: str) -> dict[str, Any]:

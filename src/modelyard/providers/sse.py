@@ -25,27 +25,31 @@ class SSEParser:
         self._data: list[str] = []
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
-        self._buffer += chunk
+        buffer = self._buffer + chunk if self._buffer else chunk
         events: list[SSEEvent] = []
-        while True:
-            newline = self._buffer.find(b"\n")
-            if newline < 0:
-                return events
-            line = self._buffer[:newline].rstrip(b"\r").decode("utf-8")
-            self._buffer = self._buffer[newline + 1 :]
-            if not line:
-                if self._data or self._event is not None:
-                    events.append(SSEEvent(self._event, "\n".join(self._data)))
-                self._event, self._data = None, []
-            elif line.startswith(":"):
-                continue
-            else:
-                name, _, value = line.partition(":")
-                value = value.removeprefix(" ")
-                if name == "data":
-                    self._data.append(value)
-                elif name == "event":
-                    self._event = value
+        start = 0
+        try:
+            while True:  # walk the lines by offset: one slice per line, not one per remainder
+                newline = buffer.find(b"\n", start)
+                if newline < 0:
+                    return events
+                line = buffer[start:newline].rstrip(b"\r").decode("utf-8")
+                start = newline + 1
+                if not line:
+                    if self._data or self._event is not None:
+                        events.append(SSEEvent(self._event, "\n".join(self._data)))
+                    self._event, self._data = None, []
+                elif line.startswith(":"):
+                    continue
+                else:
+                    name, _, value = line.partition(":")
+                    value = value.removeprefix(" ")
+                    if name == "data":
+                        self._data.append(value)
+                    elif name == "event":
+                        self._event = value
+        finally:
+            self._buffer = buffer[start:]
 
     @property
     def pending(self) -> bool:
