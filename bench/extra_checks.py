@@ -83,7 +83,13 @@ def half_capacity(
 
 
 def gateway_only(
-    cleanup: Cleanup, pinning: Pinning, work: Path, python: str, mine: Target, args: object
+    cleanup: Cleanup,
+    pinning: Pinning,
+    work: Path,
+    python: str,
+    mine: Target,
+    args: object,
+    extra_env: dict[str, str],
 ) -> tuple[float, float, Result]:
     """Start a second Modelyard on the configured data directory: (seconds until /healthz
     answered, peak RSS MiB under non-streaming load, the load's result)."""
@@ -91,6 +97,7 @@ def gateway_only(
     env |= {
         "MODELYARD_DATA_DIR": str(work / "data"),
         "MODELYARD_ALLOWED_UPSTREAM_HOSTS": "127.0.0.1",
+        **extra_env,
     }
     port = free_port()
     server = cleanup.add(

@@ -16,6 +16,11 @@ peak RSS (for "direct" that process is the fake). Rounds (``--rounds``) report t
 CPU that other processes used during each cell is measured too: on a shared machine it is the
 first thing to look at when numbers look odd.
 
+After the cells (see bench/extra_checks.py): direct, the bare proxy and Modelyard driven open-loop
+at half of Modelyard's best non-streaming rate (added p99 at half of capacity), and a second
+``modelyard serve`` on the configured data directory, timed to its first ``/healthz`` and then
+loaded with non-streaming calls for the RSS of a server that never built the admin API/web UI.
+
 ``plain`` calls are driven by ``wrk`` when it is installed (``--client auto``), ``stream`` calls
 always by the aiohttp client in bench/loadgen.py (it times the first chunk and checks every event).
 
@@ -198,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         extras = half_capacity(targets, results, args, pinning)
         mine = next(target for target in targets if target.key == "modelyard")
         extras.startup_s, extras.gateway_only_rss_mib, alone = gateway_only(
-            cleanup, pinning, work, sys.executable, mine, args
+            cleanup, pinning, work, sys.executable, mine, args, extra_env
         )
         extras.gateway_only_rate = alone.rate
         notes = saturation_lines(targets, results)
