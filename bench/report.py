@@ -129,9 +129,10 @@ def ratio_lines(results: dict[Cell, Summary], args: argparse.Namespace) -> list[
                 f"({mine.p50_ms - bare.p50_ms:+.2f} ms vs bare proxy)"
             )
         lines.append("- Modelyard added p50 at concurrency 1: " + "; ".join(parts))
-        stream = [results[(key, "stream", 1)] for key in ("modelyard", "bare")]
-        if "stream" in args.modes and all(r.ttfc_p50_ms is not None for r in stream):
-            mine_ttfc, bare_ttfc = (r.ttfc_p50_ms or 0.0 for r in stream)
+        stream = [results.get((key, "stream", 1)) for key in ("modelyard", "bare")]
+        ttfc = [r.ttfc_p50_ms for r in stream if r is not None and r.ttfc_p50_ms is not None]
+        if len(ttfc) == 2:
+            mine_ttfc, bare_ttfc = ttfc
             lines.append(
                 f"- Modelyard time to first chunk at concurrency 1: {mine_ttfc:.2f} ms, "
                 f"{mine_ttfc - bare_ttfc:+.2f} ms vs the bare proxy ({bare_ttfc:.2f} ms)"
