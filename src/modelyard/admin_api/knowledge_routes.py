@@ -25,6 +25,7 @@ from modelyard.knowledge.upload_request import read_upload
 
 router = APIRouter(prefix="/api/knowledge", tags=["knowledge"], lifespan=runtime.knowledge_lifespan)
 
+
 async def get_knowledge(services: ServicesDep) -> KnowledgeBase:
     return runtime.attached(services.config)
 
