@@ -1,4 +1,5 @@
-"""The upstream client: dead pooled connections are retried once, refused hosts never reached."""
+"""The upstream client: dead pooled connections are retried once, refused hosts never reached,
+no cookie carried from one call to the next."""
 
 from __future__ import annotations
 
@@ -60,3 +61,38 @@ def test_refused_addresses_are_never_contacted() -> None:
 
     with pytest.raises(UpstreamError, match="not allowed"):
         asyncio.run(scenario())
+
+
+def test_a_cookie_an_upstream_sets_is_never_sent_back() -> None:
+    """One pooled client serves every workspace: a cookie must not ride along on later calls."""
+    seen: list[bytes] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                break
+            await reader.readexactly(7)
+            seen.append(head)
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nSet-Cookie: session=workspace-a; Path=/\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+            )
+            await writer.drain()
+        writer.close()
+
+    async def scenario() -> list[int]:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = UpstreamClient(["127.0.0.1"])
+        try:
+            return await _run_twice(client, f"http://127.0.0.1:{port}/v1/x")
+        finally:
+            await client.close()
+            server.close()
+            await server.wait_closed()
+
+    assert asyncio.run(scenario()) == [200, 200]
+    assert len(seen) == 2
+    assert b"cookie" not in seen[1].lower(), seen[1]

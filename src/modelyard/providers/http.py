@@ -84,8 +84,12 @@ class UpstreamClient:
                 resolver=_GuardedResolver(self._allowed),
                 keepalive_timeout=KEEPALIVE_S,
             )
+            # No cookie jar: one pooled session serves every workspace, so a cookie one
+            # upstream answer sets must never ride along on another workspace's call.
             self._session = aiohttp.ClientSession(
-                connector=connector, json_serialize=lambda o: orjson.dumps(o).decode()
+                connector=connector,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                json_serialize=lambda o: orjson.dumps(o).decode(),
             )
         return self._session
 
