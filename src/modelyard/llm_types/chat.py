@@ -39,9 +39,17 @@ Part = TextPart | ImagePart
 
 @dataclass(slots=True)
 class ToolCall:
+    """One function call of an assistant message.
+
+    ``provider_data`` is opaque state the provider wants back with this call on the next turn
+    (Gemini's ``thoughtSignature``, Anthropic's signed thinking blocks). Only the adapter that
+    wrote it reads it; each prefixes it with its own tag, so data from another wire is ignored.
+    """
+
     id: str
     name: str
     arguments: str  # a JSON document, as the model produced it
+    provider_data: str | None = None
 
 
 @dataclass(slots=True)

@@ -20,12 +20,14 @@ class ReasoningDelta:
 
 @dataclass(slots=True)
 class ToolCallDelta:
-    """A piece of the ``index``-th tool call: ``id`` and ``name`` come with its first piece."""
+    """A piece of the ``index``-th tool call: ``id``, ``name`` and ``provider_data`` (see
+    :class:`~modelyard.llm_types.ToolCall`) come with its first piece."""
 
     index: int
     id: str | None = None
     name: str | None = None
     arguments: str = ""
+    provider_data: str | None = None
 
 
 @dataclass(slots=True)

@@ -3,6 +3,8 @@
 Checks what the real API checks first (``x-api-key``, ``anthropic-version``, ``max_tokens``),
 answers with thinking, text and tool_use blocks, and counts prompt caching from
 ``cache_control`` markers, so an adapter's usage mapping meets every field it must handle.
+Thinking blocks are signed, and a tool loop continued with thinking on must bring the last
+one back unmodified (:mod:`.signatures`), as the real API demands.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from modelyard.testing.content import (
     wants_tool,
 )
 from modelyard.testing.faults import retry_headers, status_text
+from modelyard.testing.signatures import check_anthropic, thinking_signature
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -148,12 +151,12 @@ def build_message(request: FakeRequest, model: str) -> dict[str, Any]:
     content: list[dict[str, Any]] = []
     output = thinking_tokens = 0
     thinking = body.get("thinking")
-    if is_reasoning_model(model) or (
-        isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
-    ):
+    thinking_on = isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
+    check_anthropic(messages, thinking_on)
+    if is_reasoning_model(model) or thinking_on:
         reasoning = reasoning_text(last_text)
         content.append(
-            {"type": "thinking", "thinking": reasoning, "signature": "sig_" + request.digest}
+            {"type": "thinking", "thinking": reasoning, "signature": thinking_signature(reasoning)}
         )
         thinking_tokens = count_words(reasoning)
         output += thinking_tokens
@@ -258,6 +261,8 @@ def stream_events(message: dict[str, Any]) -> list[Event]:
                 index=index,
                 delta={"type": "signature_delta", "signature": block["signature"]},
             )
+        elif block["type"] == "redacted_thinking":
+            emit("content_block_start", index=index, content_block=block)
         elif block["type"] == "tool_use":
             emit("content_block_start", index=index, content_block={**block, "input": {}})
             for part in ["", *split_json(orjson.dumps(block["input"]).decode())]:

@@ -3,7 +3,9 @@
 ``generateContent`` and ``streamGenerateContent`` (SSE with ``alt=sse``, ``\\r\\n`` line ends, the
 complete ``usageMetadata`` on the last chunk), ``embedContent``, ``batchEmbedContents`` and
 ``countTokens``. Zero ``cachedContentTokenCount`` / ``thoughtsTokenCount`` are left out, as
-Gemini does, so adapters must cope with their absence.
+Gemini does, so adapters must cope with their absence. A thinking model's function calls carry
+a ``thoughtSignature``, and a follow-up must send it back, as Gemini 3 demands
+(:mod:`.signatures`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from modelyard.testing.content import (
 )
 from modelyard.testing.faults import status_text
 from modelyard.testing.images import colour_for, png_base64
+from modelyard.testing.signatures import check_gemini, thought_signature
 from modelyard.testing.vectors import dimensions_for, embed
 
 IMAGE_OUTPUT_TOKENS = 1290
@@ -138,11 +141,13 @@ def build_response(request: FakeRequest, model: str) -> dict[str, Any]:
     thinking = config.get("thinkingConfig") or {}
     parts: list[dict[str, Any]] = []
     thoughts = 0
-    if (
+    thinks = bool(
         is_reasoning_model(model)
         or thinking.get("includeThoughts")
         or (int_or_none(thinking.get("thinkingBudget")) or 0) > 0
-    ):
+    )
+    check_gemini(body["contents"], thinks)
+    if thinks:
         reasoning = reasoning_text(last_text)
         thoughts = count_words(reasoning)
         if thinking.get("includeThoughts"):
@@ -152,7 +157,11 @@ def build_response(request: FakeRequest, model: str) -> dict[str, Any]:
     function = _function(body, last_text if plain else "")
     if function is not None:
         args = tool_arguments(function.get("parameters"))
-        parts.append({"functionCall": {"name": function.get("name", ""), "args": args}})
+        name = function.get("name", "")
+        call: dict[str, Any] = {"functionCall": {"name": name, "args": args}}
+        if thinks:
+            call["thoughtSignature"] = thought_signature(name, args)
+        parts.append(call)
         candidates += text_tokens(len(orjson.dumps(args)))
     else:
         answer, cut = truncate(echo_answer(last_text), int_or_none(config.get("maxOutputTokens")))

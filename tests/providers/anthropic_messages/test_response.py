@@ -52,8 +52,15 @@ def test_parse_a_full_message_like_the_sdk() -> None:
     assert parsed.model == sdk.model
     assert parsed.text == "Let me check. Done."
     assert parsed.reasoning == "The user asks"
+    # The signed thinking blocks before the tool_use ride on the call, unmodified.
+    thinking = FULL_MESSAGE["content"][:2]
     assert parsed.tool_calls == [
-        ToolCall("toolu_01", "get_weather", '{"city":"Paris","days":[1,2]}')
+        ToolCall(
+            "toolu_01",
+            "get_weather",
+            '{"city":"Paris","days":[1,2]}',
+            "anthropic-thinking:" + orjson.dumps(thinking).decode(),
+        )
     ]
     assert parsed.finish_reason == "tool_calls"
     assert parsed.usage == sdk_usage(sdk.usage)

@@ -35,7 +35,7 @@ def test_parse_chat_function_calls() -> None:
     assert response.usage == Usage()
     assert response.tool_calls == [
         ToolCall("call_0", "get_weather", '{"city":"Paris","days":2}'),
-        ToolCall("fc-9", "get_time", "{}"),
+        ToolCall("fc-9", "get_time", "{}", "gemini-ts:abc"),  # its signature, to send back
         ToolCall("call_2", "get_weather", '{"city":"Rome"}'),
     ]
 

@@ -107,7 +107,7 @@ def test_stream_tool_calls() -> None:
     assert finished
     assert events == [
         ToolCallDelta(0, "call_0", "a", '{"x":1}'),
-        ToolCallDelta(1, "call_1", "b", "{}"),
+        ToolCallDelta(1, "call_1", "b", "{}", "gemini-ts:s"),  # the signature, with the id
         Finish("tool_calls"),
         UsageReport(Usage(input_tokens=10, output_tokens=4)),
     ]

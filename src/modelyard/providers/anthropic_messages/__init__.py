@@ -8,10 +8,12 @@ the target's connection (``connections.ANTHROPIC``). The pieces:
 - :mod:`.response` parses a ``message`` body, its usage and stop reason, and error bodies,
 - :mod:`.stream` decodes the event stream into internal stream events.
 
-Known limits: the internal messages carry no thinking signatures, so earlier thinking is not sent
-back, and thinking is left off where Anthropic would then refuse it (a tool loop in progress, a
-prefilled assistant message, a forced tool choice); ``response_format``, ``seed`` and
-``ImagePart.detail`` have no Messages API equivalent here and are not sent.
+Signed thinking blocks travel on the tool calls they preceded (``ToolCall.provider_data``) and
+go back with them while thinking is on. Known limits: thinking before a plain text answer is not
+kept; thinking is left off where Anthropic would refuse it (a tool loop whose last tool calls
+came back without their thinking block, a prefilled assistant message, a forced tool choice);
+``response_format``, ``seed`` and ``ImagePart.detail`` have no Messages API equivalent here and
+are not sent.
 """
 
 from __future__ import annotations

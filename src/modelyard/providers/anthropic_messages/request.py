@@ -7,7 +7,10 @@ Anthropic differs from OpenAI's Chat Completions in ways this module absorbs:
   travel as ``tool_result`` blocks of a user message (placed first in it, as Anthropic requires);
 - ``max_tokens`` is required: ``request.max_tokens``, else :data:`DEFAULT_MAX_TOKENS`;
 - reasoning is a ``thinking`` budget, which must stay below ``max_tokens`` and forbids
-  ``temperature``/``top_p`` and forced tool choices.
+  ``temperature``/``top_p`` and forced tool choices;
+- with thinking on, an assistant message's tool calls bring back the signed thinking blocks
+  they carry (``provider_data``): the first call's open the message, later calls' (interleaved
+  thinking) go right before their ``tool_use`` block.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import orjson
 
 from modelyard.errors import BadRequest
 from modelyard.llm_types import ChatRequest, ImagePart, Message, TextPart, ToolCall, ToolSpec
+from modelyard.providers.anthropic_messages.response import thinking_blocks
 from modelyard.providers.base import Target, UpstreamRequest
 
 DEFAULT_MAX_TOKENS = 4096
@@ -31,10 +35,11 @@ Block = dict[str, Any]
 
 def build_body(request: ChatRequest) -> dict[str, Any]:
     """The JSON body of a Messages API call."""
+    budget = _thinking_budget(request)
     body: dict[str, Any] = {
         "model": request.model,
         "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
-        "messages": _messages(request.messages),
+        "messages": _messages(request.messages, thinking=budget is not None),
     }
     system = request.system_text
     if system:
@@ -48,7 +53,6 @@ def build_body(request: ChatRequest) -> dict[str, Any]:
             body["tool_choice"] = choice
     if request.user:
         body["metadata"] = {"user_id": request.user}
-    budget = _thinking_budget(request)
     if budget is not None:
         body["thinking"] = {"type": "enabled", "budget_tokens": budget}
         if budget >= body["max_tokens"]:
@@ -77,9 +81,12 @@ def _thinking_budget(request: ChatRequest) -> int | None:
     """The thinking budget, or None when thinking is off or cannot be used for this call.
 
     Anthropic refuses thinking with a forced tool choice and with a prefilled (final) assistant
-    message, and while a tool loop continues (the last assistant message called tools) it wants
-    that turn's signed thinking blocks back, which the internal messages do not carry: thinking
-    is left off in those three cases.
+    message. While a tool loop continues (the last assistant message called tools) it wants
+    that turn's signed thinking block back, first in the message: when the first tool call does
+    not carry it (the client lost the id we gave out, or the turn came from another model),
+    this request goes without thinking, as Anthropic's extended-thinking docs allow (thinking
+    may be turned off for a request; only a thinking-on request needs the block), instead of
+    failing with a 400.
     """
     effort = request.reasoning_effort
     if effort == "none" or (effort is None and not request.include_reasoning):
@@ -87,19 +94,22 @@ def _thinking_budget(request: ChatRequest) -> int | None:
     if request.tools and request.tool_choice not in (None, "auto", "none"):
         return None
     assistant = next((m for m in reversed(request.messages) if m.role == "assistant"), None)
-    if assistant is not None and (assistant is request.messages[-1] or assistant.tool_calls):
+    if assistant is not None and (
+        assistant is request.messages[-1]
+        or (assistant.tool_calls and thinking_blocks(assistant.tool_calls[0].provider_data) is None)
+    ):
         return None
     return THINKING_BUDGETS.get(effort or "medium", THINKING_BUDGETS["medium"])
 
 
-def _messages(messages: list[Message]) -> list[dict[str, Any]]:
+def _messages(messages: list[Message], *, thinking: bool = False) -> list[dict[str, Any]]:
     """Anthropic's alternating user/assistant turns, each a list of content blocks."""
     turns: list[dict[str, Any]] = []
     for message in messages:
         if message.role == "system":
             continue
         role = "assistant" if message.role == "assistant" else "user"
-        blocks = _blocks(message)
+        blocks = _blocks(message, thinking=thinking)
         if not blocks:
             continue  # Anthropic refuses empty content; merging keeps the alternation
         if turns and turns[-1]["role"] == role:
@@ -113,7 +123,7 @@ def _messages(messages: list[Message]) -> list[dict[str, Any]]:
     return turns
 
 
-def _blocks(message: Message) -> list[Block]:
+def _blocks(message: Message, *, thinking: bool = False) -> list[Block]:
     if message.role == "tool":
         if not message.tool_call_id:
             raise BadRequest("A tool message has no tool_call_id.", param="messages")
@@ -125,7 +135,13 @@ def _blocks(message: Message) -> list[Block]:
         return [result]
     blocks = _content(message)
     if message.role == "assistant":
-        blocks.extend(_tool_use(call) for call in message.tool_calls)
+        for number, call in enumerate(message.tool_calls):
+            signed = thinking_blocks(call.provider_data) if thinking else None
+            if signed and number == 0:
+                blocks[:0] = signed  # the turn's thinking opens the message
+            elif signed:
+                blocks.extend(signed)
+            blocks.append(_tool_use(call))
     return blocks
 
 

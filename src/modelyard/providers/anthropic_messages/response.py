@@ -3,6 +3,9 @@
 Usage maps one to one (WIRE-FORMATS.md section 9): Anthropic's ``input_tokens`` already excludes
 cached tokens; ``cache_read_input_tokens`` / ``cache_creation_input_tokens`` are the cache read
 and write; ``output_tokens`` includes thinking, ``output_tokens_details.thinking_tokens`` is it.
+
+The signed ``thinking`` / ``redacted_thinking`` blocks before a ``tool_use`` block ride on that
+tool call's ``provider_data`` (:data:`THINKING_TAG`), so the request builder can send them back.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import orjson
 from modelyard.llm_types import ChatResponse, ToolCall, Usage
 from modelyard.llm_types.chat import FinishReason
 from modelyard.providers.base import UpstreamProtocolError
+
+Block = dict[str, Any]
 
 FINISH_REASONS: dict[str, FinishReason] = {
     "end_turn": "stop",
@@ -73,13 +78,56 @@ def parse_usage(usage: Any) -> Usage:
     )
 
 
-def tool_call(block: dict[str, Any]) -> ToolCall:
+THINKING_TAG = "anthropic-thinking:"
+"""Prefix of a tool call's ``provider_data``: the JSON list of the signed thinking blocks
+that came right before it, which Anthropic wants back unmodified while the tool loop goes on."""
+
+
+def tool_call(block: dict[str, Any], thinking: list[Block] | None = None) -> ToolCall:
+    """The call of a ``tool_use`` block, carrying the ``thinking`` blocks that preceded it."""
     call_id, name, arguments = block.get("id"), block.get("name"), block.get("input", {})
     if not isinstance(call_id, str) or not isinstance(name, str):
         raise malformed("a tool_use block has no id or name")
     if not isinstance(arguments, dict):
         raise malformed("a tool_use block's input is not an object")
-    return ToolCall(id=call_id, name=name, arguments=orjson.dumps(arguments).decode())
+    return ToolCall(
+        id=call_id,
+        name=name,
+        arguments=orjson.dumps(arguments).decode(),
+        provider_data=thinking_data(thinking) if thinking else None,
+    )
+
+
+def thinking_block(block: dict[str, Any]) -> Block | None:
+    """The parts of a ``thinking`` / ``redacted_thinking`` block that must go back, or None."""
+    kind = block.get("type")
+    if kind == "thinking":
+        thinking, signature = block.get("thinking"), block.get("signature")
+        if isinstance(thinking, str) and isinstance(signature, str):
+            return {"type": kind, "thinking": thinking, "signature": signature}
+    elif kind == "redacted_thinking" and isinstance(block.get("data"), str):
+        return {"type": kind, "data": block["data"]}
+    return None
+
+
+def thinking_data(blocks: list[Block]) -> str:
+    return THINKING_TAG + orjson.dumps(blocks).decode()
+
+
+def thinking_blocks(provider_data: str | None) -> list[Block] | None:
+    """The thinking blocks a tool call carries; None when it carries none (or other data)."""
+    if not provider_data or not provider_data.startswith(THINKING_TAG):
+        return None
+    try:
+        raw = orjson.loads(provider_data[len(THINKING_TAG) :])
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(raw, list):
+        return None
+    blocks = [thinking_block(b) if isinstance(b, dict) else None for b in raw]
+    if not blocks or any(block is None for block in blocks):
+        return None
+    return [block for block in blocks if block is not None]
 
 
 def parse_message(body: bytes) -> ChatResponse:
@@ -92,17 +140,23 @@ def parse_message(body: bytes) -> ChatResponse:
     texts: list[str] = []
     thoughts: list[str] = []
     calls: list[ToolCall] = []
+    signed: list[Block] = []  # thinking blocks not yet attached to a tool call
     for block in content:
         if not isinstance(block, dict):
             raise malformed("a content block is not an object")
         kind = block.get("type")
         if kind == "text":
             texts.append(_string(block, "text"))
-        elif kind == "thinking":
-            thoughts.append(_string(block, "thinking"))
+        elif kind in ("thinking", "redacted_thinking"):
+            if kind == "thinking":
+                thoughts.append(_string(block, "thinking"))
+            kept = thinking_block(block)
+            if kept is not None:
+                signed.append(kept)
         elif kind == "tool_use":
-            calls.append(tool_call(block))
-        # redacted_thinking, server tool blocks and future block types carry nothing for us
+            calls.append(tool_call(block, signed))
+            signed = []
+        # server tool blocks and future block types carry nothing for us
     return ChatResponse(
         id=message_id,
         model=model,

@@ -11,7 +11,9 @@ so the reports add up to the final usage: input and cache tokens come with ``mes
 are metered even if the stream is cut later), the rest of the output with ``message_delta``.
 
 Tool calls are numbered apart from content blocks: the first ``tool_use`` block is tool call 0,
-whatever its block index.
+whatever its block index. Thinking blocks (text and ``signature_delta``) are kept until the next
+``tool_use`` block starts: its first :class:`ToolCallDelta` carries them as ``provider_data``
+(they always stream before it, so the data is known when the call's id goes out).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from modelyard.providers.anthropic_messages.response import (
     load_object,
     malformed,
     parse_usage,
+    thinking_data,
     thinking_tokens,
 )
 from modelyard.providers.sse import SSEParser
@@ -50,7 +53,15 @@ _FIELDS = (
 class MessagesStreamDecoder:
     """Feed it the raw bytes of a ``stream: true`` answer; see the module docstring."""
 
-    __slots__ = ("_arguments_sent", "_finished", "_reported", "_snapshot", "_sse", "_tools")
+    __slots__ = (
+        "_arguments_sent",
+        "_finished",
+        "_reported",
+        "_signed",
+        "_snapshot",
+        "_sse",
+        "_tools",
+    )
 
     def __init__(self) -> None:
         self._sse = SSEParser()
@@ -59,6 +70,8 @@ class MessagesStreamDecoder:
         self._reported = Usage()
         self._tools: dict[int, int] = {}  # content block index -> tool call index
         self._arguments_sent: set[int] = set()  # tool call indexes that got arguments
+        # thinking blocks since the last tool_use, by content block index
+        self._signed: dict[int, dict[str, Any]] = {}
 
     @property
     def finished(self) -> bool:
@@ -112,11 +125,21 @@ class MessagesStreamDecoder:
             if not isinstance(call_id, str) or not isinstance(name, str):
                 raise malformed("a tool_use block has no id or name")
             tool = self._tools[index] = len(self._tools)
-            events.append(ToolCallDelta(index=tool, id=call_id, name=name))
+            signed = [self._signed[i] for i in sorted(self._signed)]
+            self._signed = {}
+            data = thinking_data(signed) if signed else None
+            events.append(ToolCallDelta(index=tool, id=call_id, name=name, provider_data=data))
         elif kind == "text" and isinstance(block.get("text"), str) and block["text"]:
             events.append(TextDelta(block["text"]))
-        elif kind == "thinking" and isinstance(block.get("thinking"), str) and block["thinking"]:
-            events.append(ReasoningDelta(block["thinking"]))
+        elif kind == "thinking":
+            thinking, signature = block.get("thinking"), block.get("signature")
+            thinking = thinking if isinstance(thinking, str) else ""
+            signature = signature if isinstance(signature, str) else ""
+            self._signed[index] = {"type": kind, "thinking": thinking, "signature": signature}
+            if thinking:
+                events.append(ReasoningDelta(thinking))
+        elif kind == "redacted_thinking" and isinstance(block.get("data"), str):
+            self._signed[index] = {"type": kind, "data": block["data"]}
 
     def _delta(self, index: int, delta: dict[str, Any], events: list[StreamEvent]) -> None:
         kind = delta.get("type")
@@ -127,14 +150,19 @@ class MessagesStreamDecoder:
         elif kind == "thinking_delta":
             thinking = _string(delta, "thinking")
             if thinking:
+                if index in self._signed:
+                    self._signed[index]["thinking"] += thinking
                 events.append(ReasoningDelta(thinking))
+        elif kind == "signature_delta":
+            if index in self._signed:
+                self._signed[index]["signature"] += _string(delta, "signature")
         elif kind == "input_json_delta":
             tool = self._tools.get(index)
             partial = _string(delta, "partial_json")
             if tool is not None and partial:
                 self._arguments_sent.add(tool)
                 events.append(ToolCallDelta(index=tool, arguments=partial))
-        # signature_delta, citations_delta: nothing for us
+        # citations_delta: nothing for us
 
     def _update_usage(self, usage: Any) -> None:
         if not isinstance(usage, dict):

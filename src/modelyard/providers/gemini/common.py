@@ -10,6 +10,8 @@ import orjson
 from modelyard.providers.base import UpstreamProtocolError
 
 PROVIDER = "Gemini"
+SIGNATURE_TAG = "gemini-ts:"
+"""Prefix of a tool call's ``provider_data`` holding a ``thoughtSignature`` (see ToolCall)."""
 DEFAULT_IMAGE_TYPE = "image/jpeg"
 
 _IMAGE_TYPES = {

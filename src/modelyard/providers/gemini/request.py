@@ -8,9 +8,10 @@
   extension, ``image/jpeg`` when it says nothing).
 - Assistant tool calls become ``functionCall`` parts. Their arguments should be a JSON object;
   anything else is replayed as ``{"arguments": <the raw text>}`` rather than failing the call.
-  Gemini 3 refuses replayed function calls without the ``thoughtSignature`` it sent, which the
-  internal vocabulary does not keep; the first call of each model turn carries Google's
-  documented placeholder signature instead (earlier models ignore it).
+  Gemini 3 refuses replayed function calls of the current turn without the ``thoughtSignature``
+  it sent: a call whose ``provider_data`` holds one gets it back on its part; when the first
+  call of a model turn has none (a history from another model, a client that dropped it), it
+  carries Google's documented placeholder signature instead (earlier models ignore it).
 - Tool results become ``functionResponse`` parts of a user turn, named after the call with the
   same id (the latest one, as our synthesized ids repeat across turns); a JSON-object result
   goes in as it is, anything else as ``{"content": <text>}``. No ids are sent back: Gemini
@@ -29,7 +30,12 @@ import orjson
 
 from modelyard.errors import BadRequest
 from modelyard.llm_types import ChatRequest, ImagePart, Message, Part, TextPart, ToolCall, ToolSpec
-from modelyard.providers.gemini.common import has_parameters, image_type, is_simple_schema
+from modelyard.providers.gemini.common import (
+    SIGNATURE_TAG,
+    has_parameters,
+    image_type,
+    is_simple_schema,
+)
 
 # https://ai.google.dev/gemini-api/docs/thought-signatures (signatures for replayed histories).
 PLACEHOLDER_SIGNATURE = "skip_thought_signature_validator"
@@ -74,7 +80,7 @@ def contents(messages: list[Message]) -> list[dict[str, Any]]:
             parts = content_parts(message.parts)
             for number, call in enumerate(message.tool_calls):
                 names[call.id] = call.name
-                parts.append(function_call(call, signed=number == 0))
+                parts.append(function_call(call, first=number == 0))
         else:
             role, parts = "user", content_parts(message.parts)
         if not parts:
@@ -104,7 +110,7 @@ def image_part(part: ImagePart) -> dict[str, Any]:
     return {"fileData": {"mimeType": image_type(part.url), "fileUri": part.url}}
 
 
-def function_call(call: ToolCall, *, signed: bool) -> dict[str, Any]:
+def function_call(call: ToolCall, *, first: bool) -> dict[str, Any]:
     try:
         args = orjson.loads(call.arguments) if call.arguments.strip() else {}
     except orjson.JSONDecodeError:
@@ -112,7 +118,10 @@ def function_call(call: ToolCall, *, signed: bool) -> dict[str, Any]:
     if not isinstance(args, dict):
         args = {"arguments": call.arguments}
     part: dict[str, Any] = {"functionCall": {"name": call.name, "args": args}}
-    if signed:
+    data = call.provider_data or ""
+    if data.startswith(SIGNATURE_TAG) and len(data) > len(SIGNATURE_TAG):
+        part["thoughtSignature"] = data[len(SIGNATURE_TAG) :]
+    elif first:
         part["thoughtSignature"] = PLACEHOLDER_SIGNATURE
     return part
 

@@ -6,7 +6,8 @@ Streaming and non-streaming share this: a non-streamed answer is read as a singl
   ``functionCall`` (a tool call; Gemini may send no id, so the ``n``-th call of an answer is
   ``call_<n>``; arguments are the compact JSON of ``args``), ``inlineData`` images (only image
   models' answers use those). Other parts (``thoughtSignature``-only, executable code...) are
-  skipped.
+  skipped. A ``functionCall`` part's ``thoughtSignature`` becomes the call's ``provider_data``
+  (``gemini-ts:<signature>``), which :mod:`.request` puts back on that part next turn.
 - ``finishReason``: STOP → stop, MAX_TOKENS → length, the safety family → content_filter,
   function-call failures and OTHER → error; a stop with function calls → tool_calls. A prompt
   blocked by ``promptFeedback.blockReason`` → content_filter.
@@ -26,7 +27,7 @@ import orjson
 from modelyard.errors import UpstreamError
 from modelyard.llm_types import ReasoningDelta, TextDelta, ToolCall, Usage
 from modelyard.llm_types.chat import FinishReason
-from modelyard.providers.gemini.common import count, malformed
+from modelyard.providers.gemini.common import SIGNATURE_TAG, count, malformed
 
 _FINISH_REASONS: dict[str, FinishReason] = {
     "STOP": "stop",
@@ -124,11 +125,15 @@ def _read_part(part: Any, chunk: Chunk, first_call: int) -> None:
             malformed("functionCall.args is not an object")
         number = first_call + sum(isinstance(p, ToolCall) for p in chunk.pieces)
         call_id = call.get("id")
+        signature = part.get("thoughtSignature")
         chunk.pieces.append(
             ToolCall(
                 id=call_id if isinstance(call_id, str) and call_id else f"call_{number}",
                 name=call["name"],
                 arguments=orjson.dumps(args).decode(),
+                provider_data=SIGNATURE_TAG + signature
+                if isinstance(signature, str) and signature
+                else None,
             )
         )
     elif "inlineData" in part and not thought:

@@ -54,7 +54,11 @@ class GeminiStreamDecoder:
         chunk = read_chunk(load_object(data), self._calls)
         for piece in chunk.pieces:
             if isinstance(piece, ToolCall):
-                events.append(ToolCallDelta(self._calls, piece.id, piece.name, piece.arguments))
+                events.append(
+                    ToolCallDelta(
+                        self._calls, piece.id, piece.name, piece.arguments, piece.provider_data
+                    )
+                )
                 self._calls += 1
             else:
                 events.append(piece)
