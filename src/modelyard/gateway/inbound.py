@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelyard.errors import BadRequest
+from modelyard.gateway import tool_call_ids
 from modelyard.llm_types import (
     ChatRequest,
     EmbeddingRequest,
@@ -137,7 +138,9 @@ def _tool_calls(raw: Any, param: str) -> list[ToolCall]:
         arguments = function.get("arguments", "{}")
         if not isinstance(arguments, str):
             raise _fail(f"{param}[{index}].function.arguments", "must be a JSON string.")
-        calls.append(ToolCall(str(call.get("id") or f"call_{index}"), function["name"], arguments))
+        # Provider data (thought signatures) rides in the id we gave out: split it back off.
+        call_id, data = tool_call_ids.decode(str(call.get("id") or f"call_{index}"))
+        calls.append(ToolCall(call_id, function["name"], arguments, data))
     return calls
 
 
@@ -159,7 +162,7 @@ def _message(raw: Any, index: int) -> Message:
         tool_call_id = raw.get("tool_call_id")
         if not isinstance(tool_call_id, str) or not tool_call_id:
             raise _fail(f"{param}.tool_call_id", "is required for tool messages.")
-        message.tool_call_id = tool_call_id
+        message.tool_call_id = tool_call_ids.decode(tool_call_id)[0]
     name = raw.get("name")
     message.name = name if isinstance(name, str) else None
     return message

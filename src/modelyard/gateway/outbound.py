@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from modelyard.gateway import tool_call_ids
 from modelyard.llm_types import (
     ChatResponse,
     EmbeddingResponse,
@@ -44,7 +45,11 @@ def chat_completion(
         message["content"] = ""
     if answer.tool_calls:
         message["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            {
+                "id": tool_call_ids.outbound_call(c),
+                "type": "function",
+                "function": {"name": c.name, "arguments": c.arguments},
+            }
             for c in answer.tool_calls
         ]
     if show_reasoning and answer.reasoning:
@@ -113,7 +118,7 @@ class ChunkWriter:
                 "function": {"arguments": event.arguments},
             }
             if event.id is not None:
-                call["id"] = event.id
+                call["id"] = tool_call_ids.encode(event.id, event.provider_data)
                 call["type"] = "function"
             if event.name is not None:
                 call["function"]["name"] = event.name
