@@ -56,6 +56,14 @@ Deterministic rules
   ``reasoning_content`` (Chat), a reasoning item with summary text (Responses), a thinking block
   (Anthropic; also when ``thinking`` is enabled), ``thoughtsTokenCount`` (Gemini; thought parts
   only with ``includeThoughts``). Its words are the reasoning tokens.
+- Thinking signatures (``testing.signatures``): Anthropic thinking blocks are signed; with
+  ``thinking`` enabled, a request continuing a tool loop (last user turn has ``tool_result``s)
+  whose last assistant message does not start with its thinking block gets Anthropic's 400, and a
+  thinking block whose signature does not match its text a 400 anywhere. A thinking Gemini
+  request (``reason`` model, ``thinkingBudget`` > 0 or ``includeThoughts``) gets a
+  ``thoughtSignature`` on its ``functionCall`` part; a thinking request whose current turn has a
+  model step whose first function call lacks one gets Gemini 3's 400 ``INVALID_ARGUMENT``, and a
+  signature that is neither the one issued for that call nor Google's placeholder a 400.
 - Containing ``cache``: cached prompt tokens are half the prompt (OpenAI ``cached_tokens``,
   Gemini ``cachedContentTokenCount``); otherwise 0. Anthropic counts the blocks up to the last
   ``cache_control`` marker as ``cache_read_input_tokens`` for ``cache`` models, else as
