@@ -1,29 +1,23 @@
-"""The admin API and web UI as one FastAPI app, built by the main app on first use.
+"""The admin API and the web UI, two FastAPI apps built by the main app on first use.
 
 Importing FastAPI, the routes and their pydantic schemas and building the app takes a good part
-of a second and some 20 MiB: a gateway replica that never serves an admin page need not pay
-for it, and ``modelyard serve`` answers ``/healthz`` and ``/v1`` before it is ready.
+of a second and some 12 MiB: a gateway replica that never serves an admin page need not pay
+for it, and ``modelyard serve`` answers ``/healthz`` and ``/v1`` before it is ready. The web
+UI (its pages, Jinja and the templates: about 3 MiB more) is a second app over the same state,
+built only when a page is asked for, so a process configured through the API alone never loads
+it. The paths they answer do not overlap (see :func:`modelyard.app.serves_api`).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelyard import __version__
-from modelyard.admin_api import (
-    assistant_routes,
-    catalog_routes,
-    error_handlers,
-    key_routes,
-    knowledge_routes,
-    model_routes,
-    system_routes,
-    usage_routes,
-    user_routes,
-)
-from modelyard.web import install as install_web_ui
+from modelyard.admin_api import error_handlers
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # POSTs that change no configuration: searching a collection, testing a model.
@@ -57,17 +51,34 @@ class _ReloadConfigAfterChanges:
         await self.app(scope, receive, watch)
 
 
-def build_admin_app(state: State) -> FastAPI:
-    """The FastAPI app of ``/api``, the web UI and ``/healthz``, sharing the main app's
-    ``state`` (its ``services``). Its own lifespan holds only what its routers add; the main
-    app enters it once the app is built."""
+def _fastapi(state: State, **options: Any) -> FastAPI:
     app = FastAPI(
         title="Modelyard",
         version=__version__,
         summary="Bring-your-own-key model hub with an OpenAI-compatible gateway",
+        **options,
     )
     app.state = state
     error_handlers.install(app)
+    return app
+
+
+def build_api_app(state: State) -> FastAPI:
+    """The FastAPI app of ``/api`` and the API's documentation (``/docs``, ``/openapi.json``),
+    sharing the main app's ``state`` (its ``services``). Its own lifespan holds only what its
+    routers add; the main app enters it once the app is built."""
+    from modelyard.admin_api import (
+        assistant_routes,
+        catalog_routes,
+        key_routes,
+        knowledge_routes,
+        model_routes,
+        system_routes,
+        usage_routes,
+        user_routes,
+    )
+
+    app = _fastapi(state)
     app.add_middleware(_ReloadConfigAfterChanges)
     for module in (
         system_routes,
@@ -80,5 +91,15 @@ def build_admin_app(state: State) -> FastAPI:
         knowledge_routes,
     ):
         app.include_router(module.router)
+    return app
+
+
+def build_web_app(state: State) -> FastAPI:
+    """The FastAPI app of the web UI's pages and static files (every path the API does not
+    answer, unknown ones included), with the same error handlers and ``state``; no OpenAPI
+    documentation of its own (its pages are not in the API's schema either)."""
+    from modelyard.web import install as install_web_ui
+
+    app = _fastapi(state, openapi_url=None)
     install_web_ui(app)
     return app

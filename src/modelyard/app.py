@@ -1,9 +1,10 @@
 """``create_app(settings)``: the one ASGI app of a Modelyard server.
 
 ``/v1/...`` goes straight to the gateway (a bare ASGI app: the hot path); ``GET /healthz`` is
-answered here; everything else goes to the admin API and web UI, a FastAPI app built in a
-worker thread on first use (see :mod:`modelyard.admin_app`), so that a server answers its
-health check and its gateway calls well within a second of starting.
+answered here; ``/api/...`` and the API's documentation go to the admin API, everything else to
+the web UI: two FastAPI apps, each built in a worker thread on first use (see
+:mod:`modelyard.admin_app`), so that a server answers its health check and its gateway calls
+well within a second of starting, and carries only the parts it was asked to serve.
 
 The lifespan owns the long-lived parts (database engine, secret box); nothing is global.
 """
@@ -35,6 +36,18 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 
+# Paths outside /api/ that the admin API answers: its documentation, and /healthz for methods
+# other than GET (a 405 from the API's route, as before the apps were split).
+_API_PATHS = frozenset(
+    {"/api", "/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+)
+
+
+def serves_api(path: str) -> bool:
+    """Whether ``path`` belongs to the admin API (else to the web UI)."""
+    return path.startswith("/api/") or path in _API_PATHS
+
+
 def database_answers(services: Services) -> bool:
     try:
         with services.engine.connect() as connection:
@@ -55,8 +68,8 @@ class Modelyard:
         self.state = State()
         self._given = services
         self._gateway: ASGIApp | None = None
-        self._admin: FastAPI | None = None
-        self._admin_lock = asyncio.Lock()
+        self._parts: dict[str, FastAPI] = {}  # "api", "web": built on first use
+        self._build_lock = asyncio.Lock()
         self._exit = AsyncExitStack()
         self._lifespan = Router(lifespan=self._running)
 
@@ -77,8 +90,9 @@ class Modelyard:
             scope["app"] = self
             await self._lifespan(scope, receive, send)
             return
-        admin = self._admin or await self._build_admin()
-        await admin(scope, receive, send)
+        part = "api" if serves_api(scope["path"]) else "web"
+        app = self._parts.get(part) or await self._build(part)
+        await app(scope, receive, send)
 
     async def _healthz(self, scope: Scope, receive: Receive, send: Send) -> None:
         """200 when the process and its database answer, 503 otherwise."""
@@ -90,16 +104,17 @@ class Modelyard:
             )
         await response(scope, receive, send)
 
-    async def _build_admin(self) -> FastAPI:
-        async with self._admin_lock:
-            if self._admin is None:
-                admin = await asyncio.to_thread(_import_and_build, self.state)
-                # What the admin routers add to the lifespan (knowledge) runs until shutdown.
-                context: AbstractAsyncContextManager[Any] = admin.router.lifespan_context(admin)
+    async def _build(self, part: str) -> FastAPI:
+        async with self._build_lock:
+            app = self._parts.get(part)
+            if app is None:
+                app = await asyncio.to_thread(_import_and_build, self.state, part)
+                # What its routers add to the lifespan (knowledge) runs until shutdown.
+                context: AbstractAsyncContextManager[Any] = app.router.lifespan_context(app)
                 await self._exit.enter_async_context(context)
-                self._admin = admin
+                self._parts[part] = app
                 self._freeze()
-            return self._admin
+            return app
 
     def _freeze(self) -> None:
         """Move everything alive now (modules, classes, the app) out of the garbage collector's
@@ -137,10 +152,10 @@ class Modelyard:
                 built.close()
 
 
-def _import_and_build(state: State) -> FastAPI:
-    from modelyard.admin_app import build_admin_app
+def _import_and_build(state: State, part: str) -> FastAPI:
+    from modelyard.admin_app import build_api_app, build_web_app
 
-    return build_admin_app(state)
+    return build_api_app(state) if part == "api" else build_web_app(state)
 
 
 def create_app(

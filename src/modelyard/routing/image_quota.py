@@ -26,7 +26,7 @@ from typing import Any, Literal, cast
 
 import anyio.to_thread
 from sqlalchemy import CursorResult, Executable, Insert, case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from modelyard.errors import BadRequest, RateLimited
@@ -150,6 +150,9 @@ def _insert_first(session: Session, ask: _Ask, now: datetime) -> Insert:
     }
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
+        # Imported here: a server on SQLite need not load PostgreSQL's dialect (~2 MiB).
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(Row).values(values).on_conflict_do_nothing()
     if dialect == "sqlite":
         return sqlite.insert(Row).values(values).on_conflict_do_nothing()

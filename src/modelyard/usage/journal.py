@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine, Insert, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from modelyard.storage.tables import UsageRow
 from modelyard.usage.meter import CallRecord
@@ -117,6 +117,9 @@ def _insert_ignoring_existing(engine: Engine) -> Insert | None:
     if name == "sqlite":
         return sqlite.insert(UsageRow).on_conflict_do_nothing(index_elements=["id"])
     if name == "postgresql":
+        # Imported here: a server on SQLite need not load PostgreSQL's dialect (~2 MiB).
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(UsageRow).on_conflict_do_nothing(index_elements=["id"])
     return None
 
