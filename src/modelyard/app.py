@@ -44,8 +44,9 @@ _API_PATHS = frozenset(
 
 
 def serves_api(path: str) -> bool:
-    """Whether ``path`` belongs to the admin API (else to the web UI)."""
-    return path.startswith("/api/") or path in _API_PATHS
+    """Whether ``path`` belongs to the admin API (else to the web UI). With a trailing slash
+    too: the API's router answers ``/docs/`` with its redirect to ``/docs``, as before."""
+    return path.startswith("/api/") or path.rstrip("/") in _API_PATHS
 
 
 def database_answers(services: Services) -> bool:
