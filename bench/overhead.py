@@ -3,6 +3,7 @@ bare pass-through proxy (bench/bare_proxy.py, the baseline), in one command:
 
     .venv/bin/python bench/overhead.py [--seconds 5] [--concurrency 1,16,64]
         [--modes plain,stream] [--rounds 1] [--client auto|aiohttp|wrk] [--quick] [--with-litellm]
+        [--layout own-core|shared]
 
 It starts the fake provider, the bare proxy and Modelyard (``init --json`` in a temporary data
 directory, then ``serve``) as subprocesses pinned to cores away from the load generator,
@@ -47,7 +48,7 @@ import httpx
 from extra_checks import extra_lines, gateway_only, half_capacity
 from litellm_target import litellm_ratio_lines, start_litellm
 from loadgen import Result, Spec, drive, drive_wrk, wrk_available
-from procs import Background, Cleanup, Pinning, StartError, pin_self, plan_pinning
+from procs import LAYOUTS, Background, Cleanup, Pinning, StartError, pin_self, plan_pinning
 from report import (
     Cell,
     Summary,
@@ -142,6 +143,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--client", choices=("auto", "aiohttp", "wrk"), default="auto")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 s cells, c=1,16")
     parser.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="own-core",
+        help="with 2 cores: the gateway alone on a core (own-core) or beside the fake (shared)",
+    )
+    parser.add_argument(
         "--with-litellm",
         action="store_true",
         help="add LiteLLM (installed into bench/.litellm-venv on first use)",
@@ -180,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "modelyard is not importable: run with the project's .venv/bin/python", file=sys.stderr
         )
         return 1
-    pinning = plan_pinning()
+    pinning = plan_pinning(args.layout)
     pin_self(pinning.loadgen)
     print("\n".join(header(args, pinning)), file=sys.stderr, flush=True)
     extra_env = dict(item.split("=", 1) for item in args.modelyard_env)
