@@ -8,7 +8,7 @@ API's, byte for byte.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,11 +104,17 @@ def test_the_page_shows_what_the_api_reports(page: Page, traffic: WebWorkspace) 
     expect(chart).to_be_visible()
     days = _api(traffic, group_by="day", **period)["rows"]
     bars = chart.locator("rect.bar")
-    expect(bars).to_have_count(len(days))
-    for bar, day in zip(bars.all(), days, strict=True):
-        assert bar.get_attribute("data-label") == day["key"] == today.isoformat()
+    # One bar per day of the period (gaps at zero), the days with usage carrying the API's cost.
+    start, end = date.fromisoformat(period["from"]), date.fromisoformat(period["to"])
+    expect(bars).to_have_count((end - start).days + 1)
+    drawn = {bar.get_attribute("data-label"): bar for bar in bars.all()}
+    assert [day["key"] for day in days] == [today.isoformat()]
+    for day in days:
+        bar = drawn.pop(day["key"])
         assert bar.get_attribute("data-value") == day["cost_usd_exact"]
         assert float(bar.get_attribute("height") or 0) > 0
+    assert {bar.get_attribute("data-value") for bar in drawn.values()} == {"0"}
+    assert {float(bar.get_attribute("height") or 0) for bar in drawn.values()} == {0.0}
     screenshot(page, "usage-page")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "usage-page-narrow")

@@ -22,6 +22,7 @@ from modelyard.errors import ModelyardError
 from modelyard.usage.csv_export import csv_response
 from modelyard.usage.reports import (
     DEFAULT_DAYS,
+    ReportRow,
     TimeRange,
     exact_text,
     parse_range,
@@ -40,6 +41,21 @@ PAGE = "/settings/usage"
 def usd(value: Decimal) -> str:
     """An exact cost for people: every stored digit, no float rounding."""
     return "$" + exact_text(value)
+
+
+MAX_CHART_DAYS = 400
+
+
+def cost_per_day(by_day: list[ReportRow], span: TimeRange) -> list[tuple[str, Decimal]]:
+    """Every day of the period, at zero where nothing was used, so gaps show as gaps; only the
+    days with usage when the period is longer than ``MAX_CHART_DAYS`` or has no usage."""
+    costs = {row.key or "": row.totals.cost_usd for row in by_day}
+    first, last = span.start.date(), (span.end - timedelta(microseconds=1)).date()
+    days = (last - first).days + 1
+    if not by_day or days > MAX_CHART_DAYS:
+        return list(costs.items())
+    every = (first + timedelta(days=n) for n in range(days))
+    return [(day.isoformat(), costs.get(day.isoformat(), Decimal(0))) for day in every]
 
 
 def _period(request: Request) -> tuple[str, str]:
@@ -75,7 +91,7 @@ def usage_page(request: Request, user: AdminUserDep) -> Response:
         by_user = usage_report(db, workspace_id, "user", span.start, span.end)
     totals = totals_of(by_day)
     chart = bar_chart(
-        [(row.key or "", row.totals.cost_usd) for row in by_day],
+        cost_per_day(by_day, span),
         title="Cost per day (USD)",
         description=f"{len(by_day)} days with usage between {start or 'the start'} and "
         f"{end or 'now'}; total {usd(totals.cost_usd)}. The table of days has every number.",
