@@ -2,21 +2,29 @@
 
 Build a :class:`Settings` in the entry point (CLI or app factory) and pass it down; nothing in the
 package reads the environment on its own.
+
+A plain pydantic model that reads its own variables (names case-insensitive, values given to
+the constructor win), rather than ``pydantic-settings``: that package loads its dotenv, CLI,
+cloud-vault and file sources with it, some 1.7 MiB in every ``serve`` worker for the nine
+variables read here.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+ENV_PREFIX = "MODELYARD_"
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Everything an operator can set; flags of the CLI override these."""
 
-    model_config = SettingsConfigDict(env_prefix="MODELYARD_", extra="ignore")
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     data_dir: Path = Field(default=Path("./data"), description="SQLite database and key file")
     database_url: str | None = Field(
@@ -26,7 +34,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="Fernet key for provider secrets; default: data_dir/secret.key"
     )
-    allowed_upstream_hosts: Annotated[list[str], NoDecode] = Field(
+    allowed_upstream_hosts: list[str] = Field(
         default_factory=list,
         description="hosts or CIDRs that upstream base URLs may resolve to despite being private",
     )
@@ -41,6 +49,14 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, description="processes serving the port, one core each")
     log_level: str = "info"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, values: Any) -> Any:
+        """``MODELYARD_<FIELD>`` (any case) for each field not given to the constructor."""
+        if not isinstance(values, Mapping):
+            return values
+        return {**environment_values(os.environ), **values}
+
     @field_validator("allowed_upstream_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
@@ -54,3 +70,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'modelyard.db').resolve()}"
+
+
+def environment_values(environ: Mapping[str, str]) -> dict[str, str]:
+    """The fields of :class:`Settings` set in ``environ``, by field name (raw strings, which
+    the model validates and converts); other ``MODELYARD_*`` variables are ignored."""
+    fields = Settings.model_fields
+    values: dict[str, str] = {}
+    for name, value in environ.items():
+        if name.upper().startswith(ENV_PREFIX):
+            field = name[len(ENV_PREFIX) :].lower()
+            if field in fields:
+                values[field] = value
+    return values

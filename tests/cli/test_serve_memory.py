@@ -43,6 +43,7 @@ NOT_FOR_THE_GATEWAY = (
     "alembic",
     "numpy",
     "httpx",
+    "pydantic_settings",
 )
 
 

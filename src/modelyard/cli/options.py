@@ -21,4 +21,4 @@ def build_settings(data_dir: Path | None = None, database_url: str | None = None
         overrides["data_dir"] = data_dir
     if database_url is not None:
         overrides["database_url"] = database_url
-    return Settings(**overrides)  # type: ignore[arg-type]
+    return Settings(**overrides)
