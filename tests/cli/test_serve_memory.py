@@ -44,6 +44,10 @@ NOT_FOR_THE_GATEWAY = (
     "numpy",
     "httpx",
     "pydantic_settings",
+    # The catalog's builder, loader and differ (the gateway needs its schema only).
+    "modelyard.catalog.build",
+    "modelyard.catalog.loader",
+    "modelyard.catalog.diff",
 )
 
 

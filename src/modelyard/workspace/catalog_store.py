@@ -7,16 +7,22 @@ those whose entry changed or disappeared (which keep their last known settings).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from modelyard.catalog import Catalog, CatalogDiff, diff_catalogs, load_bundled, parse_catalog
+# The package loads its parts on first use: ``ensure_stored``, run by every server as it starts,
+# needs none of them once the catalog is stored (see ``modelyard.catalog``).
+from modelyard import catalog as catalogs
 from modelyard.storage.tables import CatalogRow, ModelRow
 from modelyard.storage.types import utcnow
 from modelyard.workspace import audit
 from modelyard.workspace.model_rules import apply_catalog_entry
+
+if TYPE_CHECKING:
+    from modelyard.catalog import Catalog, CatalogDiff
 
 _ROW_ID = 1
 
@@ -33,20 +39,22 @@ def active_catalog(session: Session) -> Catalog:
         select(CatalogRow.version, CatalogRow.updated_at).where(CatalogRow.id == _ROW_ID)
     ).first()
     if head is None:
-        return load_bundled()
+        return catalogs.load_bundled()
     key = (head.version, head.updated_at)
     if key not in _parsed:
         row = session.get(CatalogRow, _ROW_ID)
         assert row is not None
         _parsed.clear()
-        _parsed[key] = parse_catalog(row.data)
+        _parsed[key] = catalogs.parse_catalog(row.data)
     return _parsed[key]
 
 
 def ensure_stored(session: Session) -> None:
-    """Store the bundled catalog on first start so that later updates have a base to diff."""
-    if session.get(CatalogRow, _ROW_ID) is None:
-        bundled = load_bundled()
+    """Store the bundled catalog on first start so that later updates have a base to diff.
+    Asks only whether the row is there: loading it would parse the whole stored catalog (its
+    JSON, some 170 kB) in every starting server, for nothing."""
+    if session.scalar(select(CatalogRow.id).where(CatalogRow.id == _ROW_ID)) is None:
+        bundled = catalogs.load_bundled()
         session.add(CatalogRow(id=_ROW_ID, version=bundled.version, data=_as_data(bundled)))
         session.commit()
 
@@ -54,7 +62,7 @@ def ensure_stored(session: Session) -> None:
 def apply_catalog(session: Session, new: Catalog) -> CatalogDiff:
     """Make ``new`` the active catalog and move every pre-configured model along with it."""
     old = active_catalog(session)
-    diff = diff_catalogs(old, new)
+    diff = catalogs.diff_catalogs(old, new)
     row = session.get(CatalogRow, _ROW_ID)
     if row is None:
         session.add(CatalogRow(id=_ROW_ID, version=new.version, data=_as_data(new)))
