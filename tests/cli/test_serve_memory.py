@@ -44,6 +44,7 @@ NOT_FOR_THE_GATEWAY = (
     "numpy",
     "httpx",
     "pydantic_settings",
+    "typer",  # serve reads its flags with click (see modelyard.cli.serve_run)
     # The catalog's builder, loader and differ (the gateway needs its schema only).
     "modelyard.catalog.build",
     "modelyard.catalog.loader",
