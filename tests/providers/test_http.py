@@ -19,13 +19,17 @@ async def _one_answer_then_close(
 ) -> None:
     """Answer one request with keep-alive; drop the connection when a second one arrives on
     it, as a server does that closed an idle connection just as the client reused it."""
-    await reader.readuntil(b"\r\n\r\n")
-    await reader.readexactly(7)  # the JSON body
-    writer.write(RESPONSE)
-    await writer.drain()
-    await reader.readuntil(b"\r\n\r\n")
-    writer.close()
-    await writer.wait_closed()
+    try:
+        await reader.readuntil(b"\r\n\r\n")
+        await reader.readexactly(7)  # the JSON body
+        writer.write(RESPONSE)
+        await writer.drain()
+        await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError:
+        pass  # the client closed its (second, fresh) connection: nothing more will come
+    finally:
+        writer.close()
+        await writer.wait_closed()
 
 
 async def _run_twice(client: UpstreamClient, url: str) -> list[int]:

@@ -1,0 +1,270 @@
+"""Pooled keep-alive connections per upstream origin, each address checked before connecting.
+
+The host policy is enforced here, at connect time: a name is resolved once (cached for a
+minute), every address it resolves to must be allowed, and the connection goes to a checked
+address (never to the name again), so DNS cannot be used to reach an address configuration
+refused. TLS verifies the certificate against the name, as any HTTPS client does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import ssl
+from collections import deque
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from modelyard import __version__
+from modelyard.errors import UpstreamError
+from modelyard.providers.h1_connection import ConnectionBroken, H1Connection, H1Response
+from modelyard.security import AllowedHosts, is_address_allowed
+
+USER_AGENT = f"modelyard/{__version__}"
+# Requests ask for compressed answers (as aiohttp did before): big image answers shrink.
+_FIXED_HEADERS = f"user-agent: {USER_AGENT}\r\naccept-encoding: gzip, deflate\r\n"
+_URL_CACHE_SIZE = 10_000
+
+
+class UpstreamRefused(UpstreamError):
+    """The upstream address is not allowed by the host policy."""
+
+
+class InvalidUpstreamRequest(UpstreamError):
+    """A URL or header that cannot go on the wire (a scheme we do not speak, a line break)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What a URL means on the wire, parsed once per URL."""
+
+    origin: tuple[str, str, int]  # scheme, host, port: the key of a pool of connections
+    host: str
+    port: int
+    tls: bool
+    host_header: str
+    path: str  # with the query
+
+
+def _parse_target(url: str) -> _Target:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise InvalidUpstreamRequest(f"Upstream URL scheme '{scheme}' is not supported.")
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        raise InvalidUpstreamRequest("The upstream URL has an invalid port.") from None
+    if not host:
+        raise InvalidUpstreamRequest("The upstream URL has no host.")
+    default = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
+    shown = f"[{host}]" if ":" in host else host
+    host_header = shown if default else f"{shown}:{port}"
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    _refuse_line_breaks("URL", path + host_header)
+    return _Target((scheme, host, port), host, port, scheme == "https", host_header, path)
+
+
+def _refuse_line_breaks(what: str, text: str) -> None:
+    if "\r" in text or "\n" in text or "\0" in text:
+        raise InvalidUpstreamRequest(f"The upstream {what} contains a line break.")
+
+
+def request_head(method: str, target: _Target, headers: dict[str, str], length: int) -> bytes:
+    """The request line and headers, ready to write."""
+    lines = [f"{method} {target.path} HTTP/1.1\r\nhost: {target.host_header}\r\n{_FIXED_HEADERS}"]
+    for name, value in headers.items():
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
+            raise InvalidUpstreamRequest(f"The upstream header '{name[:40]}' is not valid.")
+        lines.append(f"{name}: {value}\r\n")
+    lines.append(f"content-length: {length}\r\n\r\n" if length or method == "POST" else "\r\n")
+    try:
+        return "".join(lines).encode("latin-1")
+    except UnicodeEncodeError:
+        raise InvalidUpstreamRequest(
+            "An upstream header holds characters HTTP cannot carry."
+        ) from None
+
+
+class H1Pool:
+    """Keep-alive connections per origin; at most ``limit`` open in all."""
+
+    def __init__(
+        self,
+        allowed: AllowedHosts,
+        *,
+        limit: int = 1000,
+        keepalive_s: float = 4.0,
+        connect_timeout: float = 10.0,
+        dns_ttl: float = 60.0,
+    ) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._allowed = allowed
+        self._limit = limit
+        self._keepalive_s = keepalive_s
+        self._connect_timeout = connect_timeout
+        self._dns_ttl = dns_ttl
+        self._targets: dict[str, _Target] = {}
+        self._idle: dict[tuple[str, str, int], deque[H1Connection]] = {}
+        self._addresses: dict[tuple[str, int], tuple[float, list[str]]] = {}
+        self._open: set[H1Connection] = set()
+        self._connecting = 0
+        self._slot_waiters: deque[asyncio.Future[None]] = deque()
+        self._sweep: asyncio.TimerHandle | None = None
+        self._tls: ssl.SSLContext | None = None
+        self._closed = False
+
+    def target(self, url: str) -> _Target:
+        target = self._targets.get(url)
+        if target is None:
+            target = _parse_target(url)
+            if len(self._targets) >= _URL_CACHE_SIZE:
+                self._targets.clear()
+            self._targets[url] = target
+        return target
+
+    async def request(
+        self, method: str, url: str, headers: dict[str, str], body: bytes, read_timeout: float
+    ) -> H1Response:
+        """Send on an idle connection if one is left, else on a new one. A reused connection
+        that turns out to have been closed by the server before answering is retried once."""
+        target = self.target(url)
+        head = request_head(method, target, headers, len(body))
+        conn = self._take_idle(target.origin)
+        if conn is not None:
+            try:
+                return await conn.request(head, body, read_timeout)
+            except ConnectionBroken as exc:
+                if not exc.before_answer:
+                    raise
+        conn = await self._connect(target)
+        return await conn.request(head, body, read_timeout)
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._sweep is not None:
+            self._sweep.cancel()
+        conns = list(self._open)
+        for conn in conns:
+            conn.close()
+        self._open.clear()
+        self._idle.clear()
+        if conns:  # closed means closed: the sockets are gone when this returns
+            await asyncio.wait([asyncio.ensure_future(c.wait_closed()) for c in conns], timeout=1)
+
+    # -- connections ------------------------------------------------------------------------
+
+    def _take_idle(self, origin: tuple[str, str, int]) -> H1Connection | None:
+        idle = self._idle.get(origin)
+        now = self.loop.time()
+        while idle:
+            conn = idle.pop()  # the most recently used: the least likely to be closed
+            if not conn.closed and now - conn.idle_since < self._keepalive_s:
+                return conn
+            self._drop(conn)
+        return None
+
+    def _give_back(self, conn: H1Connection) -> None:
+        if self._closed or self._slot_waiters:  # a waiter for a slot gets this one's
+            self._drop(conn)
+            return
+        self._idle.setdefault(conn.key, deque()).append(conn)
+        if self._sweep is None:
+            self._sweep = self.loop.call_later(self._keepalive_s, self._close_expired)
+
+    def _drop(self, conn: H1Connection) -> None:
+        conn.close()
+        self._forget(conn)
+
+    def _forget(self, conn: H1Connection) -> None:
+        self._open.discard(conn)
+        while self._slot_waiters:
+            waiter = self._slot_waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                break
+
+    def _close_expired(self) -> None:
+        self._sweep = None
+        now = self.loop.time()
+        for idle in self._idle.values():
+            while idle and (idle[0].closed or now - idle[0].idle_since >= self._keepalive_s):
+                self._drop(idle.popleft())
+        if any(self._idle.values()):
+            self._sweep = self.loop.call_later(self._keepalive_s, self._close_expired)
+
+    async def _wait_for_slot(self) -> None:
+        while len(self._open) + self._connecting >= self._limit:
+            oldest = next((idle[0] for idle in self._idle.values() if idle), None)
+            if oldest is not None:  # an idle connection elsewhere gives up its slot
+                self._idle[oldest.key].popleft()
+                self._drop(oldest)
+                continue
+            waiter = self.loop.create_future()
+            self._slot_waiters.append(waiter)
+            await waiter
+
+    async def _connect(self, target: _Target) -> H1Connection:
+        await self._wait_for_slot()
+        self._connecting += 1
+        try:
+            return await self._open_connection(target)
+        finally:
+            self._connecting -= 1
+
+    async def _open_connection(self, target: _Target) -> H1Connection:
+        addresses = await self._resolve(target.host, target.port)
+        origin = target.origin
+
+        def protocol() -> H1Connection:
+            return H1Connection(self.loop, origin, self._give_back, self._forget)
+
+        last: OSError | None = None
+        for address in addresses:
+            try:
+                async with asyncio.timeout(self._connect_timeout):
+                    _, conn = await self.loop.create_connection(
+                        protocol,
+                        address,
+                        target.port,
+                        ssl=self._tls_context() if target.tls else None,
+                        server_hostname=target.host if target.tls else None,
+                    )
+            except OSError as exc:
+                last = exc
+                continue
+            self._open.add(conn)
+            return conn
+        assert last is not None
+        raise last
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
+
+    async def _resolve(self, host: str, port: int) -> list[str]:
+        """The checked addresses of ``host`` (all must be allowed, or none is used)."""
+        cached = self._addresses.get((host, port))
+        now = self.loop.time()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            ipaddress.ip_address(host)
+            addresses = [host]
+            literal = True
+        except ValueError:
+            infos = await self.loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+            literal = False
+        for address in addresses:
+            if not is_address_allowed(address, host, self._allowed):
+                if literal:
+                    raise UpstreamRefused(f"Upstream address '{host}' is not allowed.")
+                raise UpstreamRefused(f"Upstream host '{host}' resolves to a refused address.")
+        if len(self._addresses) >= _URL_CACHE_SIZE:
+            self._addresses.clear()
+        self._addresses[(host, port)] = (now + self._dns_ttl, addresses)
+        return addresses
