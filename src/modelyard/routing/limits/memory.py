@@ -2,9 +2,10 @@
 (time, tokens) with a running sum.
 
 Every operation is amortised O(1): a reservation enters the arrays once and leaves them once
-(when it ages out; the dead head is cut off in bulk), and the running sum means the window is
-never re-added. A refusal walks the oldest reservations only as far as needed to tell when the
-request would fit, which is a few entries when requests are of similar size. A reservation
+(when it ages out; the dead head is cut off in bulk, once it is an eighth of the arrays), and
+the running sum means the window is never re-added. A refusal walks the oldest reservations
+only as far as needed to tell when the request would fit, which is a few entries when
+requests are of similar size. A reservation
 costs 16 bytes while it is in the window (one object each cost about 150, which at a thousand
 calls a second held some 9 MiB per minute-long window); only the few still in flight (not yet
 settled or released) are also indexed by their handle.
@@ -22,7 +23,11 @@ from collections.abc import Callable
 
 from modelyard.routing.limits.base import DEFAULT_WINDOW_S, Reservation, check_amounts
 
-_COMPACT_AT = 1024  # dead entries at the head before they are cut off
+_COMPACT_AT = 1024  # dead entries at the head before they are cut off...
+# ...once they are also this share of the arrays. At 1/2 the arrays held up to twice the live
+# window (7.5 MiB at 4,000 calls a second instead of 3.9); at 1/8, at most 8/7 of it, for
+# moving the live entries once per seven-eighths of them aged out (still amortised O(1)).
+_COMPACT_SHARE = 8
 
 
 class _Window:
@@ -55,7 +60,7 @@ class _Window:
             self.used -= tokens[head]
             head += 1
         self.head = head
-        if head >= _COMPACT_AT and head * 2 >= end:
+        if head >= _COMPACT_AT and head * _COMPACT_SHARE >= end:
             del at[:head]
             del tokens[:head]
             self.base += head
