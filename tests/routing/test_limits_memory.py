@@ -8,6 +8,7 @@ import random
 import pytest
 
 from modelyard.routing.limits import MemoryLimitStore, Reservation, make_limit_store
+from modelyard.routing.limits.memory import BUCKETS_PER_WINDOW
 
 pytestmark = pytest.mark.anyio
 
@@ -182,20 +183,42 @@ async def test_without_redis_the_factory_gives_a_memory_store() -> None:
     await store.close()
 
 
-async def test_a_busy_window_holds_little_more_than_its_live_reservations(
+async def test_a_busy_window_holds_at_most_its_buckets_whatever_the_rate(
     store: MemoryLimitStore, clock: Clock
 ) -> None:
-    rate, limit = 2000, 10**12  # calls a second, for three minutes of the minute-long window
-    largest_share = 0.0
-    for i in range(rate * 180):
+    rate, limit = 2000, 10**12  # calls a second, for two minutes of the minute-long window
+    longest = 0
+    for i in range(rate * 120):
         clock.now += 1 / rate
         reservation = await store.reserve("d", 500, limit)
         await store.settle(reservation, 400 + i % 200)
-        if i > rate * 60:  # once the window is full
-            window = store._windows["d"]
-            largest_share = max(largest_share, len(window.at) / len(window))
-    assert 1.0 < largest_share <= 8 / 7 + 0.01  # compaction kept the dead head under 1/8
-    # The running sum still equals what the live reservations hold.
+        longest = max(longest, len(store._windows["d"].at))
     window = store._windows["d"]
+    assert len(window) <= BUCKETS_PER_WINDOW + 1
+    assert longest <= BUCKETS_PER_WINDOW + 1 + 1024  # the dead head is cut off in bulk
+    # The running sum is what the live buckets hold: the last minute's settled tokens, and
+    # at most one bucket (a 600th of the window: 0.1 s of calls of up to 599 tokens) more.
     assert window.used == sum(window.tokens[window.head :])
+    last_minute = sum(400 + i % 200 for i in range(rate * 60, rate * 120))
+    one_bucket = 599 * rate * 60 // BUCKETS_PER_WINDOW
+    assert last_minute - 599 <= window.used <= last_minute + one_bucket + 599
     assert await store.remaining("d", limit) == limit - window.used
+
+
+async def test_reservations_close_together_share_a_bucket_that_leaves_with_the_latest(
+    store: MemoryLimitStore, clock: Clock
+) -> None:
+    first = await store.reserve("d", 60, 100)
+    clock.now += 0.05  # within a 600th of the minute: the same bucket
+    second = await store.reserve("d", 30, 100)
+    assert len(store._windows["d"]) == 1
+    await store.settle(first, 10)  # settling one reservation of a bucket
+    assert await store.remaining("d", 100) == 60
+    await store.settle(first, 99)  # twice: nothing changes
+    await store.release(second)
+    assert await store.remaining("d", 100) == 90
+    clock.now += 59.96  # the first's minute is over, the bucket's latest's is not
+    assert await store.remaining("d", 100) == 90
+    clock.now += 0.05
+    assert await store.remaining("d", 100) == 100
+    assert "d" not in store._windows
