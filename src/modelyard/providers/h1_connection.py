@@ -43,23 +43,40 @@ class _Decoder:
 
     def __init__(self, encoding: str) -> None:
         self._raw_fallback = encoding == "deflate"
+        self._head = b""  # a deflate body's first bytes, kept until its zlib header is checked
         self._inflate = zlib.decompressobj(31 if encoding == "gzip" else 15)
 
     def __call__(self, data: bytes) -> bytes:
+        if not self._raw_fallback:
+            return self._inflate.decompress(data)
+        self._head += data
         try:
-            return self._inflate.decompress(data)
+            decoded = self._inflate.decompress(data)
         except zlib.error:
-            if not self._raw_fallback:
-                raise
-            self._raw_fallback = False  # some servers send deflate without the zlib header
+            # Some servers send deflate without the zlib header. Start again from the first
+            # byte: zlib took a lone first byte without complaint, then refused the header.
+            self._raw_fallback = False
             self._inflate = zlib.decompressobj(-15)
-            return self._inflate.decompress(data)
+            return self._inflate.decompress(self._head)
+        if len(self._head) >= 2:  # the header was checked: a later error is a real one
+            self._raw_fallback, self._head = False, b""
+        return decoded
 
 
 class H1Response:
     """The answer to one request: status and headers at once, the body as it arrives."""
 
-    __slots__ = ("_chunks", "_conn", "_done", "_error", "_size", "_waiter", "headers", "status")
+    __slots__ = (
+        "_chunks",
+        "_conn",
+        "_done",
+        "_error",
+        "_size",
+        "_waiter",
+        "_whole",
+        "headers",
+        "status",
+    )
 
     def __init__(self, conn: H1Connection) -> None:
         self.status = 0
@@ -70,6 +87,7 @@ class H1Response:
         self._done = False
         self._error: BaseException | None = None
         self._waiter: asyncio.Future[None] | None = None
+        self._whole = False  # read() in progress: the body is wanted all at once
 
     @property
     def complete(self) -> bool:
@@ -77,6 +95,11 @@ class H1Response:
 
     async def read(self) -> bytes:
         """The whole body."""
+        # Reading it all: holding the socket back would stall the answer for good (nothing
+        # else resumes it), so no back-pressure, and resume one paused before this call.
+        self._whole = True
+        if not self._done:
+            self._conn.resume()
         while not self._done:
             await self._wait()
         if self._error is not None:
@@ -118,7 +141,7 @@ class H1Response:
     def _feed(self, data: bytes) -> None:
         self._chunks.append(data)
         self._size += len(data)
-        if self._size > _HIGH_WATER:
+        if self._size > _HIGH_WATER and not self._whole:
             self._conn.pause()
         self._wake()
 
@@ -183,6 +206,7 @@ class H1Connection(asyncio.Protocol):
             self._fail(ConnectionBroken(f"malformed answer: {exc}", before_answer=False))
 
     def eof_received(self) -> bool | None:
+        self.closed = True  # the server is done with it: not to be taken from the pool again
         return None  # close our side too
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -195,8 +219,8 @@ class H1Connection(asyncio.Protocol):
         response = self._response
         if response is None:
             return
-        if self._until_eof and self._head_waiter is None:  # the body ends where the bytes do
-            self._message_done()
+        if self._until_eof and self._head_waiter is None and exc is None:
+            self._message_done()  # the body ends where the bytes do (a reset is no end)
             return
         reason = f"connection closed ({type(exc).__name__})" if exc else "connection closed"
         self._fail(ConnectionBroken(reason, before_answer=not self._answered))
