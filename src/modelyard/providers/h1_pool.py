@@ -35,6 +35,9 @@ class InvalidUpstreamRequest(UpstreamError):
     """A URL or header that cannot go on the wire (a scheme we do not speak, a line break)."""
 
 
+_SlotWaiter = tuple[tuple[str, str, int], "asyncio.Future[H1Connection | None]"]
+
+
 @dataclass(frozen=True, slots=True)
 class _Target:
     """What a URL means on the wire, parsed once per URL."""
@@ -48,6 +51,10 @@ class _Target:
 
 
 def _parse_target(url: str) -> _Target:
+    # Checked before urlsplit, which silently drops tabs and line breaks (so "\r\n" would
+    # pass unseen) and keeps spaces (which would break the request line).
+    if any(c <= " " or c == "\x7f" for c in url):
+        raise InvalidUpstreamRequest("The upstream URL contains a space or control character.")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
@@ -63,13 +70,7 @@ def _parse_target(url: str) -> _Target:
     shown = f"[{host}]" if ":" in host else host
     host_header = shown if default else f"{shown}:{port}"
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    _refuse_line_breaks("URL", path + host_header)
     return _Target((scheme, host, port), host, port, scheme == "https", host_header, path)
-
-
-def _refuse_line_breaks(what: str, text: str) -> None:
-    if "\r" in text or "\n" in text or "\0" in text:
-        raise InvalidUpstreamRequest(f"The upstream {what} contains a line break.")
 
 
 def request_head(method: str, target: _Target, headers: dict[str, str], length: int) -> bytes:
@@ -111,7 +112,9 @@ class H1Pool:
         self._addresses: dict[tuple[str, int], tuple[float, list[str]]] = {}
         self._open: set[H1Connection] = set()
         self._connecting = 0
-        self._slot_waiters: deque[asyncio.Future[None]] = deque()
+        # Calls waiting for a slot, by origin: woken with a connection handed over (same
+        # origin) or with None (a slot is free: connect).
+        self._slot_waiters: deque[_SlotWaiter] = deque()
         self._sweep: asyncio.TimerHandle | None = None
         self._tls: ssl.SSLContext | None = None
         self._closed = False
@@ -132,13 +135,12 @@ class H1Pool:
         that turns out to have been closed by the server before answering is retried once."""
         target = self.target(url)
         head = request_head(method, target, headers, len(body))
-        conn = self._take_idle(target.origin)
-        if conn is not None:
-            try:
-                return await conn.request(head, body, read_timeout)
-            except ConnectionBroken as exc:
-                if not exc.before_answer:
-                    raise
+        conn = self._take_idle(target.origin) or await self._connect(target)
+        try:
+            return await conn.request(head, body, read_timeout)
+        except ConnectionBroken as exc:
+            if not (conn.reused and exc.before_answer):
+                raise
         conn = await self._connect(target)
         return await conn.request(head, body, read_timeout)
 
@@ -167,6 +169,15 @@ class H1Pool:
         return None
 
     def _give_back(self, conn: H1Connection) -> None:
+        if self._slot_waiters and not self._closed:
+            for entry in self._slot_waiters:
+                origin, waiter = entry
+                if origin == conn.key and not waiter.done():
+                    # A call waiting for the same origin takes it as it is: closing it to
+                    # open another would cost a handshake just when the pool is saturated.
+                    self._slot_waiters.remove(entry)
+                    waiter.set_result(conn)
+                    return
         if self._closed or self._slot_waiters:  # a waiter for a slot gets this one's
             self._drop(conn)
             return
@@ -180,8 +191,12 @@ class H1Pool:
 
     def _forget(self, conn: H1Connection) -> None:
         self._open.discard(conn)
+        self._wake_waiter()
+
+    def _wake_waiter(self) -> None:
+        """A slot is free: the first call waiting for one may connect."""
         while self._slot_waiters:
-            waiter = self._slot_waiters.popleft()
+            _, waiter = self._slot_waiters.popleft()
             if not waiter.done():
                 waiter.set_result(None)
                 break
@@ -195,19 +210,37 @@ class H1Pool:
         if any(self._idle.values()):
             self._sweep = self.loop.call_later(self._keepalive_s, self._close_expired)
 
-    async def _wait_for_slot(self) -> None:
+    async def _wait_for_slot(self, origin: tuple[str, str, int]) -> H1Connection | None:
+        """Until a connection may be opened, or one to ``origin`` is handed over."""
         while len(self._open) + self._connecting >= self._limit:
             oldest = next((idle[0] for idle in self._idle.values() if idle), None)
             if oldest is not None:  # an idle connection elsewhere gives up its slot
                 self._idle[oldest.key].popleft()
                 self._drop(oldest)
                 continue
-            waiter = self.loop.create_future()
-            self._slot_waiters.append(waiter)
-            await waiter
+            waiter: asyncio.Future[H1Connection | None] = self.loop.create_future()
+            entry = (origin, waiter)
+            self._slot_waiters.append(entry)
+            try:
+                conn = await waiter
+            except asyncio.CancelledError:
+                if entry in self._slot_waiters:
+                    self._slot_waiters.remove(entry)
+                elif waiter.done() and not waiter.cancelled():  # woken as it was cancelled:
+                    handed = waiter.result()  # pass on what it was given
+                    if handed is not None:
+                        self._give_back(handed)
+                    else:
+                        self._wake_waiter()
+                raise
+            if conn is not None and not conn.closed:  # (closed while handed over: go on)
+                return conn
+        return None
 
     async def _connect(self, target: _Target) -> H1Connection:
-        await self._wait_for_slot()
+        handed = await self._wait_for_slot(target.origin)
+        if handed is not None:
+            return handed
         self._connecting += 1
         try:
             return await self._open_connection(target)
