@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from modelyard.storage.integrity import translate_integrity_errors
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # SQLite's page cache per connection, in KiB (its default is 2 MiB). A server keeps several
 # pooled connections (usage recorder, configuration poll, health checks, admin requests) and
@@ -19,12 +21,14 @@ SQLITE_CACHE_KIB = 512
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout, enforced foreign keys and a
-    smaller page cache."""
+    smaller page cache. On both, a write a constraint refuses raises a 409 ``Conflict``."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    translate_integrity_errors(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
