@@ -44,6 +44,7 @@ NOT_FOR_THE_GATEWAY = (
     "numpy",
     "httpx",
     "pydantic_settings",
+    "websockets",  # uvicorn runs with ws="none": no endpoint speaks WebSocket
     "argon2",  # password hashing: the gateway checks API keys only
     "typer",  # serve reads its flags with click (see modelyard.cli.serve_run)
     # The catalog's builder, loader and differ (the gateway needs its schema only).

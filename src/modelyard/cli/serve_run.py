@@ -45,6 +45,8 @@ def run(
         "port": settings.port,
         "log_level": settings.log_level,
         "access_log": False,
+        # Nothing here speaks WebSocket: uvicorn need not load its protocol (0.6 MiB).
+        "ws": "none",
     }
     if settings.workers == 1:
         from modelyard.app import create_app, tune_process
