@@ -117,6 +117,26 @@ def test_the_limit_caps_open_connections() -> None:
     assert server.accepted == 2
 
 
+def test_a_call_cancelled_while_waiting_for_a_slot_gives_it_up() -> None:
+    async def scenario() -> Server:
+        async with Server(lambda peer: peer.serve(OK_JSON, delay=0.05)) as server:
+            client = UpstreamClient(["127.0.0.1"], limit=1)
+            try:
+                first = asyncio.ensure_future(client.send(post(server, json={})))
+                waiting = asyncio.ensure_future(client.send(post(server, json={})))
+                await asyncio.sleep(0.01)
+                waiting.cancel()
+                assert (await first).status == 200
+                assert waiting.cancelled()
+                assert (await client.send(post(server, json={}))).status == 200
+            finally:
+                await client.close()
+        return server
+
+    server = run(scenario)  # the connection stayed open for the third call
+    assert (server.accepted, len(server.requests)) == (1, 2)
+
+
 def test_an_idle_connection_expires(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(http, "KEEPALIVE_S", 0.1)
 
