@@ -275,11 +275,22 @@ def test_malformed_answers_are_errors(answer: bytes) -> None:
         ("", {"x-a": "1\r\nx-injected: 1"}),
         ("", {"x-a": "1\nx-injected: 1"}),
         ("", {"x-a\r\nx-injected": "1"}),
+        ("", {"x-a": "1\x00"}),
+        ("", {"x a": "1"}),
         ("?q=1\r\nx-injected: 1", {}),
         ("/a\nb", {}),
         ("/a b", {}),
     ],
-    ids=["value-crlf", "value-lf", "name-crlf", "url-crlf", "url-lf", "url-space"],
+    ids=[
+        "value-crlf",
+        "value-lf",
+        "name-crlf",
+        "value-nul",
+        "name-space",
+        "url-crlf",
+        "url-lf",
+        "url-space",
+    ],
 )
 def test_line_breaks_in_a_header_or_url_never_reach_the_wire(
     url_suffix: str, headers: dict[str, str]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import ssl
 from collections import deque
@@ -25,6 +26,9 @@ USER_AGENT = f"modelyard/{__version__}"
 # Requests ask for compressed answers (as aiohttp did before): big image answers shrink.
 _FIXED_HEADERS = f"user-agent: {USER_AGENT}\r\naccept-encoding: gzip, deflate\r\n"
 _URL_CACHE_SIZE = 10_000
+# RFC 9110: a header name is a token; a value must not break the line (nor hold NUL).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_NOT_IN_VALUE = re.compile(r"[\r\n\0]")
 
 
 class UpstreamRefused(UpstreamError):
@@ -77,8 +81,8 @@ def request_head(method: str, target: _Target, headers: dict[str, str], length: 
     """The request line and headers, ready to write."""
     lines = [f"{method} {target.path} HTTP/1.1\r\nhost: {target.host_header}\r\n{_FIXED_HEADERS}"]
     for name, value in headers.items():
-        if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
-            raise InvalidUpstreamRequest(f"The upstream header '{name[:40]}' is not valid.")
+        if _HEADER_NAME.fullmatch(name) is None or _NOT_IN_VALUE.search(value) is not None:
+            raise InvalidUpstreamRequest(f"The upstream header '{name[:40]!r}' is not valid.")
         lines.append(f"{name}: {value}\r\n")
     lines.append(f"content-length: {length}\r\n\r\n" if length or method == "POST" else "\r\n")
     try:

@@ -1,10 +1,10 @@
 """The only network code of the adapters: pooled keep-alive HTTP/1.1 connections.
 
 The connections are our own lean client (``h1_pool``, ``h1_connection``): aiohttp's cost about
-four times the CPU per call (see ``bench/upstream_client.py``), and httpx ten times aiohttp's.
-aiohttp is still what encodes a multipart form (image edits), imported only then. Every
-connection's address is checked against the upstream host policy at connect time, so DNS
-cannot be used to reach private addresses that configuration refused.
+twice the CPU per call, httpx's eight times (``bench/upstream_client.py``). aiohttp is still
+what encodes a multipart form (image edits), imported only then. Every connection's address
+is checked against the upstream host policy at connect time, so DNS cannot be used to reach
+private addresses that configuration refused.
 """
 
 from __future__ import annotations
