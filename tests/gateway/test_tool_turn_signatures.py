@@ -107,7 +107,7 @@ def test_anthropic_thinking_block_round_trips(
     assert body["thinking"]["type"] == "enabled"
     turn = body["messages"][1]["content"]
     assert [block["type"] for block in turn] == ["thinking", "tool_use"]
-    assert turn[0]["signature"] == thinking_signature(turn[0]["thinking"])
+    assert turn[0]["signature"] == thinking_signature(turn[0]["thinking"], identifier)
     assert turn[1]["id"] == upstream_id
     assert body["messages"][2]["content"][0]["tool_use_id"] == upstream_id
 
@@ -125,7 +125,7 @@ def test_gemini_thought_signature_round_trips(
     body = upstream_requests(fake, identifier)[-1]["body"]
     part = body["contents"][1]["parts"][0]
     args = json.loads(assistant["tool_calls"][0]["function"]["arguments"])
-    assert part["thoughtSignature"] == thought_signature("get_weather", args)
+    assert part["thoughtSignature"] == thought_signature("get_weather", args, identifier)
     assert body["contents"][2]["parts"][0]["functionResponse"]["name"] == "get_weather"
 
 

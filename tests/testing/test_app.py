@@ -143,3 +143,25 @@ def test_the_cli_command_serves_until_interrupted() -> None:
         output, _ = process.communicate(timeout=10)
     assert process.returncode == 0
     assert f"http://127.0.0.1:{port}" in output.decode()
+
+
+def test_a_fault_set_for_a_model_from_now_on(http: httpx.Client, fake: FakeProvider) -> None:
+    """A model that answered can be made to fail the next call (and recover), over HTTP or
+    through ``set_fault``; other models are untouched."""
+    other = {**CHAT, "model": "other"}
+    assert http.post("/v1/chat/completions", json=CHAT, headers=BEARER).status_code == 200
+    put = http.put("/_fake/faults", json={"model": "m", "fault": "fail-429"})
+    assert put.json() == {"faults": {"m": "fail-429"}}
+    limited = http.post("/v1/chat/completions", json=CHAT, headers=BEARER)
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "1"
+    assert http.post("/v1/chat/completions", json=other, headers=BEARER).status_code == 200
+    assert http.put("/_fake/faults", json={"model": "m", "fault": None}).json() == {"faults": {}}
+    assert http.post("/v1/chat/completions", json=CHAT, headers=BEARER).status_code == 200
+    fake.set_fault("other", "fail-500")
+    assert http.post("/v1/chat/completions", json=other, headers=BEARER).status_code == 500
+    assert http.delete("/_fake/faults").json() == {"faults": {}}
+    assert http.post("/v1/chat/completions", json=other, headers=BEARER).status_code == 200
+    assert http.put("/_fake/faults", json={"fault": "fail-500"}).status_code == 400
+    assert http.put("/_fake/faults", json={"model": "m", "fault": 3}).status_code == 400
+    assert http.get("/_fake/faults").status_code == 400
+    assert all(entry["path"] == "/v1/chat/completions" for entry in fake.requests())

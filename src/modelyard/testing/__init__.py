@@ -11,6 +11,7 @@ Public surface::
     with FakeProvider(port=None) as fake:                  # uvicorn in a thread, free port
         fake.url                                           # "http://127.0.0.1:PORT"
         fake.requests() / fake.clear()                     # the request log
+        fake.set_fault(model, "fail-429") / (model, None)  # misbehave from now on / stop
     run_fake_provider(host, port)                          # blocking (``modelyard fake-provider``)
 
 Paths
@@ -31,6 +32,8 @@ Gemini (``x-goog-api-key`` header or ``?key=``, else 403): ``POST /v1beta/models
   generateContent | streamGenerateContent (?alt=sse) | embedContent | batchEmbedContents |
   countTokens`` (``/v1/models/...`` too).
 Control (never logged): ``GET /_fake/requests`` (the log, JSON list), ``DELETE /_fake/requests``,
+  ``PUT /_fake/faults`` (``{"model": <identifier>, "fault": "fail-429"}``: answer that model as
+  the fault says from now on; ``"fault": null`` ends it), ``DELETE /_fake/faults`` (end all),
   ``GET /_fake/health``, ``GET /_fake/images/{colour}.png`` (what image URLs point to).
 
 Deterministic rules
@@ -64,6 +67,7 @@ Deterministic rules
   ``thoughtSignature`` on its ``functionCall`` part; a thinking request whose current turn has a
   model step whose first function call lacks one gets Gemini 3's 400 ``INVALID_ARGUMENT``, and a
   signature that is neither the one issued for that call nor Google's placeholder a 400.
+  Signatures are bound to the model identifier they were issued by: another model's is refused.
 - Containing ``cache``: cached prompt tokens are half the prompt (OpenAI ``cached_tokens``,
   Gemini ``cachedContentTokenCount``); otherwise 0. Anthropic counts the blocks up to the last
   ``cache_control`` marker as ``cache_read_input_tokens`` for ``cache`` models, else as
@@ -90,6 +94,8 @@ Anthropic's ``overloaded_error``); ``fail-hang`` never answers (until the client
 ``content-length``) and drops the connection; ``fail-garbage`` answers 200 with a truncated JSON
 body, or a stream with one event's JSON broken. ``slow-<ms>`` delays the answer (and may precede
 ``fail-``: ``slow-200-fail-500``); a request header ``x-fake-delay-ms: <ms>`` does the same.
+A fault set for an identifier (``PUT /_fake/faults``, ``fake.set_fault``) stands in for it when
+the fault is read, so a deployment that answered one turn can be made to fail the next.
 Order: auth and api-version checks, then a JSON body with a model, then the fault, then the
 answer (whose own validation may still give a 400). Slow and hanging requests end as soon as the
 client disconnects; when the server stops they get a 503 at once.

@@ -152,11 +152,15 @@ def build_message(request: FakeRequest, model: str) -> dict[str, Any]:
     output = thinking_tokens = 0
     thinking = body.get("thinking")
     thinking_on = isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
-    check_anthropic(messages, thinking_on)
+    check_anthropic(messages, thinking_on, model)
     if is_reasoning_model(model) or thinking_on:
         reasoning = reasoning_text(last_text)
         content.append(
-            {"type": "thinking", "thinking": reasoning, "signature": thinking_signature(reasoning)}
+            {
+                "type": "thinking",
+                "thinking": reasoning,
+                "signature": thinking_signature(reasoning, model),
+            }
         )
         thinking_tokens = count_words(reasoning)
         output += thinking_tokens

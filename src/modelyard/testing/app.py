@@ -4,6 +4,10 @@ A raw ASGI router rather than a framework, because the benchmarks use the fake a
 "instant upstream": per request it reads the body once, logs it, picks the route by a dict
 lookup (or a prefix for Azure deployments and Gemini models), applies the fault the model
 identifier asks for, and sends what the wire module built.
+
+A test can also make a model identifier misbehave from now on (``PUT /_fake/faults``, or
+:meth:`FakeApp.set_fault`): a deployment that answered one turn can then fail the next, as a
+rate-limited upstream does.
 """
 
 from __future__ import annotations
@@ -140,6 +144,15 @@ class FakeApp:
     def __init__(self, log_limit: int = DEFAULT_LIMIT) -> None:
         self.log = RequestLog(log_limit)
         self.stopping = Stopping()
+        self.faults: dict[str, str] = {}
+
+    def set_fault(self, model: str, fault: str | None) -> None:
+        """Answer requests for ``model`` as if its identifier were ``fault`` (``"fail-429"``,
+        ``"slow-200-fail-500"``, ... see :mod:`.faults`) from now on; None ends that."""
+        if fault is None:
+            self.faults.pop(model, None)
+        else:
+            self.faults[model] = fault
 
     def release(self) -> None:
         """End the waits of slow and hanging requests (with a 503), e.g. before shutting down."""
@@ -161,13 +174,16 @@ class FakeApp:
             message = f"Invalid URL ({request.method} {request.path})"
             await send_reply(send, _dialect_of(request.path).error(request, 404, message, None))
             return
-        answer = await _answer(route, request, receive, self.stopping)
+        answer = await _answer(route, request, receive, self.stopping, self.faults)
         if answer is not None:
             await send_reply(send, *answer)
 
     def _control(self, request: FakeRequest) -> Reply:
-        """``/_fake/requests`` (GET, DELETE), ``/_fake/health``, ``/_fake/images/<colour>.png``."""
+        """``/_fake/requests`` (GET, DELETE), ``/_fake/faults`` (PUT ``{"model", "fault"}``, a
+        null fault ends it; DELETE ends all), ``/_fake/health``, ``/_fake/images/<colour>.png``."""
         path, method = request.path, request.method
+        if path == "/_fake/faults":
+            return self._fault_control(request)
         if path == "/_fake/requests" and method == "GET":
             return Reply(200, orjson.dumps(self.log.entries()))
         if path == "/_fake/requests" and method == "DELETE":
@@ -182,12 +198,29 @@ class FakeApp:
                 return Reply(200, png(colour), content_type=b"image/png")
         return json_reply(404, {"error": {"message": f"No fake control route {method} {path}"}})
 
+    def _fault_control(self, request: FakeRequest) -> Reply:
+        if request.method == "DELETE":
+            self.faults.clear()
+            return json_reply(200, {"faults": {}})
+        body = request.json if isinstance(request.json, dict) else {}
+        model, fault = body.get("model"), body.get("fault")
+        if request.method != "PUT" or not isinstance(model, str) or not model:
+            return json_reply(400, {"error": {"message": 'PUT {"model": str, "fault": str|null}'}})
+        if fault is not None and not isinstance(fault, str):
+            return json_reply(400, {"error": {"message": "fault must be a string or null"}})
+        self.set_fault(model, fault)
+        return json_reply(200, {"faults": self.faults})
+
 
 async def _answer(
-    route: Route, request: FakeRequest, receive: Receive, stopping: Stopping
+    route: Route,
+    request: FakeRequest,
+    receive: Receive,
+    stopping: Stopping,
+    faults: dict[str, str],
 ) -> tuple[Reply, Damage | None, int] | None:
-    """Checks, then the fault the model asks for, then the wire module's answer (with the
-    damage to do to it and the gap between stream events)."""
+    """Checks, then the fault the model (or a fault set for it) asks for, then the wire
+    module's answer (with the damage to do to it and the gap between stream events)."""
     dialect = route.dialect
     denied = dialect.check(request)
     if denied is not None:
@@ -200,7 +233,7 @@ async def _answer(
     model = route.model_of(request)
     if not model:
         return dialect.error(request, 400, "you must provide a model parameter", "model"), None, 0
-    fault = fault_for(model, request.headers.get("x-fake-delay-ms"))
+    fault = fault_for(faults.get(model, model), request.headers.get("x-fake-delay-ms"))
     if fault.delay_ms or fault.hang:
         waited = await pause(receive, None if fault.hang else fault.delay_ms / 1000, stopping)
         if waited == "gone":

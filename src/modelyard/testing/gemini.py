@@ -146,7 +146,7 @@ def build_response(request: FakeRequest, model: str) -> dict[str, Any]:
         or thinking.get("includeThoughts")
         or (int_or_none(thinking.get("thinkingBudget")) or 0) > 0
     )
-    check_gemini(body["contents"], thinks)
+    check_gemini(body["contents"], thinks, model)
     if thinks:
         reasoning = reasoning_text(last_text)
         thoughts = count_words(reasoning)
@@ -160,7 +160,7 @@ def build_response(request: FakeRequest, model: str) -> dict[str, Any]:
         name = function.get("name", "")
         call: dict[str, Any] = {"functionCall": {"name": name, "args": args}}
         if thinks:
-            call["thoughtSignature"] = thought_signature(name, args)
+            call["thoughtSignature"] = thought_signature(name, args, model)
         parts.append(call)
         candidates += text_tokens(len(orjson.dumps(args)))
     else:

@@ -55,6 +55,10 @@ class FakeProvider:
         """Forget the logged requests."""
         self.app.log.clear()
 
+    def set_fault(self, model: str, fault: str | None) -> None:
+        """Make requests for ``model`` fail as ``fault`` asks (``"fail-429"``...); None ends it."""
+        self.app.set_fault(model, fault)
+
     def start(self) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:

@@ -3,9 +3,11 @@
 The real APIs sign the model's reasoning and want it back while a tool loop goes on: Anthropic's
 ``thinking`` block (with ``signature``) first in the last assistant message that called tools,
 Gemini 3's ``thoughtSignature`` on the first ``functionCall`` part of each model step of the
-current turn. They refuse a follow-up without it (400) and a signature that does not match. The
-fake does the same, deterministically: a signature is a digest of what it signs, so a test can
-prove that an adapter sent the data back unmodified.
+current turn. They refuse a follow-up without it (400) and a signature that does not match,
+including one another model issued (signatures are valid only for the model that wrote them).
+The fake does the same, deterministically: a signature is a digest of what it signs and of the
+model identifier it was asked as, so a test can prove that an adapter sent the data back
+unmodified, and only to the model that issued it.
 """
 
 from __future__ import annotations
@@ -25,14 +27,14 @@ _THINKING_DOCS = "https://docs.claude.com/en/docs/build-with-claude/extended-thi
 _SIGNATURE_DOCS = "https://ai.google.dev/gemini-api/docs/thought-signatures"
 
 
-def thinking_signature(thinking: str) -> str:
-    """The signature of an Anthropic ``thinking`` block's text."""
-    return "sig_" + digest(b"thinking:" + thinking.encode())
+def thinking_signature(thinking: str, model: str) -> str:
+    """The signature ``model`` gives an Anthropic ``thinking`` block's text."""
+    return "sig_" + digest(orjson.dumps(["thinking", model, thinking]))
 
 
-def thought_signature(name: str, args: Any) -> str:
-    """Gemini's ``thoughtSignature`` of a function call (base64, like the real ones)."""
-    signed = orjson.dumps({"name": name, "args": args}, option=orjson.OPT_SORT_KEYS)
+def thought_signature(name: str, args: Any, model: str) -> str:
+    """Gemini's ``thoughtSignature`` of ``model``'s function call (base64, like the real ones)."""
+    signed = orjson.dumps({"model": model, "name": name, "args": args}, option=orjson.OPT_SORT_KEYS)
     return base64.b64encode(b"fake-thought:" + digest(signed).encode()).decode()
 
 
@@ -40,14 +42,15 @@ def _blocks(content: Any) -> list[dict[str, Any]]:
     return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
 
 
-def check_anthropic(messages: list[Any], thinking: bool) -> None:
-    """Refuse what the Messages API refuses: a tampered ``thinking`` block anywhere, and with
-    thinking on, a tool loop whose last assistant message does not start with its thinking."""
+def check_anthropic(messages: list[Any], thinking: bool, model: str) -> None:
+    """Refuse what the Messages API refuses: a ``thinking`` block anywhere that is tampered with
+    or was signed by another model, and with thinking on, a tool loop whose last assistant
+    message does not start with its thinking."""
     for number, message in enumerate(messages):
         content = _blocks(message.get("content")) if isinstance(message, dict) else []
         for place, block in enumerate(content):
             if block.get("type") == "thinking" and block.get("signature") != thinking_signature(
-                str(block.get("thinking", ""))
+                str(block.get("thinking", "")), model
             ):
                 raise BadRequest(
                     f"messages.{number}.content.{place}: Invalid `signature` in `thinking` block",
@@ -82,8 +85,8 @@ def _parts(turn: Any) -> list[dict[str, Any]]:
     return [p for p in parts if isinstance(p, dict)] if isinstance(parts, list) else []
 
 
-def check_gemini(contents: list[Any], thinking: bool) -> None:
-    """Refuse what Gemini 3 refuses: a signature that is not the one issued (or the
+def check_gemini(contents: list[Any], thinking: bool, model: str) -> None:
+    """Refuse what Gemini 3 refuses: a signature that is not the one ``model`` issued (or the
     placeholder), and with thinking on, a model step of the current turn (since the last user
     message that is not only function responses) whose first function call has none."""
     start = 0
@@ -96,7 +99,7 @@ def check_gemini(contents: list[Any], thinking: bool) -> None:
             signature, call = part.get("thoughtSignature"), part.get("functionCall")
             if signature is None or signature == GEMINI_PLACEHOLDER or not isinstance(call, dict):
                 continue
-            if signature != thought_signature(str(call.get("name")), call.get("args", {})):
+            if signature != thought_signature(str(call.get("name")), call.get("args", {}), model):
                 raise BadRequest(
                     f"Unable to submit request because Thought signature is not valid "
                     f"(function call `{call.get('name')}`, position {position + 1}).",
