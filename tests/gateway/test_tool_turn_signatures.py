@@ -19,10 +19,11 @@ import openai
 import pytest
 
 from modelyard.gateway import tool_call_ids
+from modelyard.providers.gemini.request import PLACEHOLDER_SIGNATURE
 from modelyard.testing import FakeProvider
 from modelyard.testing.signatures import thinking_signature, thought_signature
 from tests.gateway.setup import add_model, sdk, upstream_requests
-from tests.support import Workspace
+from tests.support import Workspace, ok
 
 TOOLS: Any = [
     {
@@ -100,8 +101,9 @@ def test_anthropic_thinking_block_round_trips(
     client = sdk(ws)
     assistant = _call(client, slug, stream=stream)
     caller_id = assistant["tool_calls"][0]["id"]
-    upstream_id, data = tool_call_ids.decode(caller_id)
+    upstream_id, data, origin = tool_call_ids.decode(caller_id)
     assert upstream_id.startswith("toolu_") and data is not None
+    assert origin == f"anthropic:{identifier}"
     assert "Sunny" in _follow_up(client, slug, assistant, stream=stream)
     body = upstream_requests(fake, identifier)[-1]["body"]
     assert body["thinking"]["type"] == "enabled"
@@ -120,7 +122,7 @@ def test_gemini_thought_signature_round_trips(
     client = sdk(ws)
     assistant = _call(client, slug, stream=stream)
     caller_id = assistant["tool_calls"][0]["id"]
-    assert tool_call_ids.decode(caller_id)[0] == "call_0"
+    assert tool_call_ids.decode(caller_id)[::2] == ("call_0", f"google:{identifier}")
     assert "Sunny" in _follow_up(client, slug, assistant, stream=stream)
     body = upstream_requests(fake, identifier)[-1]["body"]
     part = body["contents"][1]["parts"][0]
@@ -137,7 +139,7 @@ def test_anthropic_turn_without_its_thinking_goes_without_thinking(
     client = sdk(ws)
     assistant = _call(client, slug, stream=False)
     call = assistant["tool_calls"][0]
-    call["id"] = tool_call_ids.decode(call["id"])[0]
+    call["id"] = tool_call_ids.decode(call["id"]).call_id
     assert "Sunny" in _follow_up(client, slug, assistant)
     body = upstream_requests(fake, identifier)[-1]["body"]
     assert "thinking" not in body
@@ -149,7 +151,17 @@ def test_garbage_ids_are_plain_ids(ws: Workspace, fake: FakeProvider, provider: 
     slug, identifier = _model(ws, fake, provider, "garbage")
     client = sdk(ws)
     not_zlib = base64.urlsafe_b64encode(b"not zlib at all").decode()
-    for garbage in ("toolu_x~my1.!!not base64!!", f"toolu_y~my1.{not_zlib}", "~my1.", "x~my1."):
+    not_pair = base64.urlsafe_b64encode(zlib.compress(b'{"origin": "x"}')).decode()
+    for garbage in (
+        "toolu_x~my1.!!not base64!!",
+        f"toolu_y~my1.{not_zlib}",
+        "~my1.",
+        "x~my1.",
+        f"toolu_z~my2.{not_zlib}",
+        f"toolu_w~my2.{not_pair}",
+        "x~my2.",
+        "x~my9.abc",
+    ):
         assistant: Any = {
             "role": "assistant",
             "content": None,
@@ -168,16 +180,94 @@ def test_garbage_ids_are_plain_ids(ws: Workspace, fake: FakeProvider, provider: 
             assert body["messages"][2]["content"][0]["tool_use_id"] == garbage
 
 
-def test_id_encoding() -> None:
-    data = "gemini-ts:" + "A" * 3000
-    caller_id = tool_call_ids.encode("call_0", data)
-    assert len(caller_id) < 200  # compact: compressed, no padding
-    assert tool_call_ids.decode(caller_id) == ("call_0", data)
-    assert tool_call_ids.encode("call_0", None) == "call_0"
-    assert tool_call_ids.decode("call_0") == ("call_0", None)
-    # A forged id that inflates past the limit is a plain id, not a memory blow-up.
-    bomb = zlib.compress(b"x" * (tool_call_ids.MAX_DATA_BYTES + 1), 9)
-    forged = "call_0" + tool_call_ids.MARKER + base64.urlsafe_b64encode(bomb).decode()
-    assert tool_call_ids.decode(forged) == (forged, None)
-    broken = "call_0" + tool_call_ids.MARKER + base64.urlsafe_b64encode(b"\xff\x00").decode()
-    assert tool_call_ids.decode(broken) == (broken, None)
+# Signatures are valid only for the model that issued them (the fake, like the real APIs,
+# refuses another model's with a 400 that no fallback retries): a turn that falls back to another
+# model identifier goes without them, and the model that issued them still gets them.
+
+FALLBACK_CASES = [
+    ("anthropic", "claude-sonnet", "claude-haiku"),
+    ("google", "gemini-3-pro", "gemini-3-flash"),
+]
+
+
+def _with_fallback(
+    ws: Workspace, fake: FakeProvider, provider: str, first: str, second: str
+) -> tuple[str, str, str]:
+    """A model whose only fallback is a model with another identifier on the same provider:
+    (the primary's slug, its identifier, the fallback's identifier)."""
+    made = []
+    for name in (first, second):
+        identifier = f"{name}-{ws.id[-6:]}"
+        made.append(
+            add_model(
+                ws,
+                fake,
+                provider=provider,
+                identifier=identifier,
+                capabilities={"tools": True},
+                display_name=name,
+            )
+        )
+    primary, fallback = made
+    with ws.owner() as api:
+        body = {"fallbacks": [fallback["id"]]}
+        ok(api.put(f"/api/models/{primary['id']}/fallbacks", json=body))
+    return primary["slug"], f"{first}-{ws.id[-6:]}", f"{second}-{ws.id[-6:]}"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+@pytest.mark.parametrize(
+    ("provider", "first", "second"), FALLBACK_CASES, ids=["anthropic", "gemini"]
+)
+def test_a_turn_on_a_fallback_model_goes_without_the_first_models_signatures(
+    ws: Workspace, fake: FakeProvider, provider: str, first: str, second: str, stream: bool
+) -> None:
+    slug, primary, fallback = _with_fallback(ws, fake, provider, first, second)
+    client = sdk(ws)
+    assistant = _call(client, slug, stream=stream)
+    assert tool_call_ids.decode(assistant["tool_calls"][0]["id"]).origin == f"{provider}:{primary}"
+    fake.set_fault(primary, "fail-429")  # the primary is rate-limited from now on
+    try:
+        assert "Sunny" in _follow_up(client, slug, assistant, stream=stream)
+    finally:
+        fake.set_fault(primary, None)
+    tried, answered = upstream_requests(fake, primary)[-1], upstream_requests(fake, fallback)[-1]
+    if provider == "anthropic":
+        # The primary was offered its own thinking block; the fallback a turn without thinking.
+        assert tried["body"]["messages"][1]["content"][0]["type"] == "thinking"
+        assert "thinking" not in answered["body"]
+        assert [b["type"] for b in answered["body"]["messages"][1]["content"]] == ["tool_use"]
+    else:
+        args = json.loads(assistant["tool_calls"][0]["function"]["arguments"])
+        own = thought_signature("get_weather", args, primary)
+        assert tried["body"]["contents"][1]["parts"][0]["thoughtSignature"] == own
+        part = answered["body"]["contents"][1]["parts"][0]
+        assert part["thoughtSignature"] == PLACEHOLDER_SIGNATURE
+
+
+@pytest.mark.parametrize(
+    ("provider", "first", "second"), FALLBACK_CASES, ids=["anthropic", "gemini"]
+)
+def test_the_fallback_models_own_signatures_go_back_to_it(
+    ws: Workspace, fake: FakeProvider, provider: str, first: str, second: str
+) -> None:
+    """Turn 1 answered by the fallback: its ids carry its origin, and the next turn on it (the
+    primary still failing) sends its signatures, which the fake checks against the fallback."""
+    slug, primary, fallback = _with_fallback(ws, fake, provider, first, second)
+    client = sdk(ws)
+    fake.set_fault(primary, "fail-500")
+    try:
+        assistant = _call(client, slug, stream=False)
+        origin = tool_call_ids.decode(assistant["tool_calls"][0]["id"]).origin
+        assert origin == f"{provider}:{fallback}"
+        assert "Sunny" in _follow_up(client, slug, assistant)
+    finally:
+        fake.set_fault(primary, None)
+    body = upstream_requests(fake, fallback)[-1]["body"]
+    if provider == "anthropic":
+        turn = body["messages"][1]["content"]
+        assert turn[0]["signature"] == thinking_signature(turn[0]["thinking"], fallback)
+    else:
+        args = json.loads(assistant["tool_calls"][0]["function"]["arguments"])
+        signature = body["contents"][1]["parts"][0]["thoughtSignature"]
+        assert signature == thought_signature("get_weather", args, fallback)

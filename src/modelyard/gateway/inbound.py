@@ -139,8 +139,8 @@ def _tool_calls(raw: Any, param: str) -> list[ToolCall]:
         if not isinstance(arguments, str):
             raise _fail(f"{param}[{index}].function.arguments", "must be a JSON string.")
         # Provider data (thought signatures) rides in the id we gave out: split it back off.
-        call_id, data = tool_call_ids.decode(str(call.get("id") or f"call_{index}"))
-        calls.append(ToolCall(call_id, function["name"], arguments, data))
+        caller_id = str(call.get("id") or f"call_{index}")
+        calls.append(tool_call_ids.inbound_call(caller_id, function["name"], arguments))
     return calls
 
 
@@ -162,7 +162,7 @@ def _message(raw: Any, index: int) -> Message:
         tool_call_id = raw.get("tool_call_id")
         if not isinstance(tool_call_id, str) or not tool_call_id:
             raise _fail(f"{param}.tool_call_id", "is required for tool messages.")
-        message.tool_call_id = tool_call_ids.decode(tool_call_id)[0]
+        message.tool_call_id = tool_call_ids.decode(tool_call_id).call_id
     name = raw.get("name")
     message.name = name if isinstance(name, str) else None
     return message

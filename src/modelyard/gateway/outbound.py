@@ -118,7 +118,9 @@ class ChunkWriter:
                 "function": {"arguments": event.arguments},
             }
             if event.id is not None:
-                call["id"] = tool_call_ids.encode(event.id, event.provider_data)
+                call["id"] = tool_call_ids.encode(
+                    event.id, event.provider_data, event.provider_origin
+                )
                 call["type"] = "function"
             if event.name is not None:
                 call["function"]["name"] = event.name

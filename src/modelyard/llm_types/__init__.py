@@ -24,6 +24,12 @@ from modelyard.llm_types.media import (
     ImageResponse,
     InputFile,
 )
+from modelyard.llm_types.provider_data import (
+    bind_answer,
+    bind_events,
+    origin_of,
+    strip_foreign_provider_data,
+)
 from modelyard.llm_types.stream import (
     Finish,
     ReasoningDelta,
@@ -56,4 +62,8 @@ __all__ = [
     "ToolSpec",
     "Usage",
     "UsageReport",
+    "bind_answer",
+    "bind_events",
+    "origin_of",
+    "strip_foreign_provider_data",
 ]

@@ -44,12 +44,15 @@ class ToolCall:
     ``provider_data`` is opaque state the provider wants back with this call on the next turn
     (Gemini's ``thoughtSignature``, Anthropic's signed thinking blocks). Only the adapter that
     wrote it reads it; each prefixes it with its own tag, so data from another wire is ignored.
+    ``provider_origin`` names the deployment model that wrote it (``"<provider>:<model
+    identifier>"``, see :mod:`~modelyard.llm_types.provider_data`), None when unknown.
     """
 
     id: str
     name: str
     arguments: str  # a JSON document, as the model produced it
     provider_data: str | None = None
+    provider_origin: str | None = None
 
 
 @dataclass(slots=True)

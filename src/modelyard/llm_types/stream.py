@@ -20,14 +20,15 @@ class ReasoningDelta:
 
 @dataclass(slots=True)
 class ToolCallDelta:
-    """A piece of the ``index``-th tool call: ``id``, ``name`` and ``provider_data`` (see
-    :class:`~modelyard.llm_types.ToolCall`) come with its first piece."""
+    """A piece of the ``index``-th tool call: ``id``, ``name``, ``provider_data`` and
+    ``provider_origin`` (see :class:`~modelyard.llm_types.ToolCall`) come with its first piece."""
 
     index: int
     id: str | None = None
     name: str | None = None
     arguments: str = ""
     provider_data: str | None = None
+    provider_origin: str | None = None
 
 
 @dataclass(slots=True)

@@ -1,5 +1,10 @@
 """Sending one call to one deployment through its wire adapter, and mapping upstream failures
-onto our error tree (so a provider's 401 is never mistaken for the caller's)."""
+onto our error tree (so a provider's 401 is never mistaken for the caller's).
+
+A chat call's provider data (thinking signatures) is bound to the deployment's provider and
+model identifier: data from another origin is dropped before the request is built, and the
+answer's is stamped with this deployment's origin (:mod:`modelyard.llm_types.provider_data`).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,10 @@ from modelyard.llm_types import (
     ImageRequest,
     ImageResponse,
     StreamEvent,
+    bind_answer,
+    bind_events,
+    origin_of,
+    strip_foreign_provider_data,
 )
 from modelyard.providers.http import UpstreamClient, UpstreamReply
 from modelyard.providers.registry import chat_wire, embedding_wire, image_wire
@@ -85,11 +94,13 @@ async def chat(
 ) -> ChatResponse:
     target = deployment.target
     wire = chat_wire(target.provider, responses_api=model.capabilities.responses_api)
+    origin = origin_of(target.provider, target.model)
+    request = strip_foreign_provider_data(request, origin)
     upstream = wire.build_chat(replace(request, model=target.model, stream=False), target)
     reply = await client.send(upstream)
     if reply.status >= 300:
         raise upstream_failure(reply, wire.error_message(reply.body), deployment)
-    return wire.parse_chat(reply.body)
+    return bind_answer(wire.parse_chat(reply.body), origin)
 
 
 async def chat_stream(
@@ -102,6 +113,8 @@ async def chat_stream(
     """
     target = deployment.target
     wire = chat_wire(target.provider, responses_api=model.capabilities.responses_api)
+    origin = origin_of(target.provider, target.model)
+    request = strip_foreign_provider_data(request, origin)
     upstream = wire.build_chat(replace(request, model=target.model, stream=True), target)
     reply, chunks = await client.open_stream(upstream)
     if chunks is None:
@@ -112,7 +125,7 @@ async def chat_stream(
         async for chunk in chunks:
             events = decoder.feed(chunk)
             if events:
-                yield events
+                yield bind_events(events, origin)
         if not decoder.finished:
             raise UpstreamError("The provider's stream ended before the answer was complete.")
 
