@@ -174,10 +174,25 @@ def create_app_from_environment() -> Modelyard:
 
 
 SWITCH_INTERVAL_S = 0.001
+# Net container allocations between young collections (Python's default: 700).
+GC_YOUNG_THRESHOLD = 10_000
 
 
 def tune_process() -> None:
-    """For a process that serves: when a worker thread holds the GIL (the usage recorder storing
-    a batch, a configuration load), the event loop gets it back within 1 ms instead of
-    Python's default 5 ms, which showed in the tail latency of every call that arrived then."""
+    """For a process that serves.
+
+    When a worker thread holds the GIL (the usage recorder storing a batch, a configuration
+    load), the event loop gets it back within 1 ms instead of Python's default 5 ms, which
+    showed in the tail latency of every call that arrived then.
+
+    Young collections run every 10,000 net allocations instead of 700: what a call allocates
+    is almost all freed by reference counting, so a young collection finds the calls in
+    flight alive, whatever its threshold. At 700, under ~3,500 calls/s, it ran ~150 times a
+    second and promoted those calls' objects into collections of the older generations, 66-77
+    of those in 5 s, pausing the event loop for up to 4-8 ms each (44 ms seen for a full one
+    when calls queued). At 10,000 no older collection ran in 5 s of that load, and the CPU per
+    call fell by 0-15 %. Cyclic garbage waits a little longer: at most 10,000 objects.
+    """
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
