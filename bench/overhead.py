@@ -140,6 +140,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int_list, help="default 1,16,64")
     parser.add_argument("--modes", type=mode_list, default=list(MODES), help="plain,stream")
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds (median)")
+    parser.add_argument(
+        "--open-loop-rounds",
+        type=int,
+        default=3,
+        help="rounds of the open-loop p99 at half capacity (median; default 3)",
+    )
     parser.add_argument("--client", choices=("auto", "aiohttp", "wrk"), default="auto")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 s cells, c=1,16")
     parser.add_argument(
