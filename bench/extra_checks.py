@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loadgen import Result, Spec, drive, drive_wrk, wrk_available
-from procs import Cleanup, Pinning, Server, free_port
+from procs import Cleanup, Pinning, Server, free_port, paused
 from report import Cell, Summary
 from targets import EXPECTED, Target, request_body
 
@@ -77,7 +77,9 @@ def half_capacity(
             spec = _spec(
                 target, args, rate=extras.rate, concurrency=OPEN_LOOP_CONNECTIONS, pid=target.pid
             )
-            result = drive(spec, pinning.loadgen)
+            idle = [t.pid for t in targets if t.key != "direct" and t.pid != target.pid]
+            with paused(idle):
+                result = drive(spec, pinning.loadgen)
             p99.setdefault(target.key, []).append(result.p99_ms)
             extras.errors += result.errors
             print(
@@ -98,9 +100,11 @@ def gateway_only(
     mine: Target,
     args: object,
     extra_env: dict[str, str],
+    idle: list[int],
 ) -> tuple[float, float, Result]:
-    """Start a second Modelyard on the configured data directory: (seconds until /healthz
-    answered, peak RSS MiB under non-streaming load, the load's result)."""
+    """Start a second Modelyard on the configured data directory, with the gateways ``idle``
+    paused: (seconds until /healthz answered, peak RSS MiB under non-streaming load, the
+    load's result)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
     env |= {
         "MODELYARD_DATA_DIR": str(work / "data"),
@@ -115,6 +119,19 @@ def gateway_only(
             work,
         )
     )
+    time.sleep(0.5)  # the first Modelyard stores its last usage batch: no SQLite lock is paused
+    with paused(idle):
+        return _measure_second(server, port, pinning, env, mine, args)
+
+
+def _measure_second(
+    server: Server,
+    port: int,
+    pinning: Pinning,
+    env: dict[str, str],
+    mine: Target,
+    args: object,
+) -> tuple[float, float, Result]:
     started = time.monotonic()
     server.start(pinning.gateway, env)
     server.wait_ready(f"http://127.0.0.1:{port}/healthz", poll=0.01)

@@ -48,7 +48,16 @@ import httpx
 from extra_checks import extra_lines, gateway_only, half_capacity
 from litellm_target import litellm_ratio_lines, start_litellm
 from loadgen import Result, Spec, drive, drive_wrk, wrk_available
-from procs import LAYOUTS, Background, Cleanup, Pinning, StartError, pin_self, plan_pinning
+from procs import (
+    LAYOUTS,
+    Background,
+    Cleanup,
+    Pinning,
+    StartError,
+    paused,
+    pin_self,
+    plan_pinning,
+)
 from report import (
     Cell,
     Summary,
@@ -91,6 +100,11 @@ def client_for(mode: str, args: argparse.Namespace) -> str:
     return "aiohttp"
 
 
+def others(targets: list[Target], measured: Target) -> list[int]:
+    """The gateways to pause while ``measured`` is driven (never the fake provider)."""
+    return [t.pid for t in targets if t.key != "direct" and t.pid != measured.pid]
+
+
 def run_all(
     targets: list[Target], args: argparse.Namespace, pinning: Pinning, background: Background
 ) -> tuple[dict[Cell, Summary], dict[Cell, float]]:
@@ -104,7 +118,8 @@ def run_all(
         for target, mode, concurrency in cells:
             done += 1
             before = background.snapshot()
-            result = run_cell(target, mode, concurrency, args, pinning.loadgen)
+            with paused(others(targets, target)):
+                result = run_cell(target, mode, concurrency, args, pinning.loadgen)
             cell = (target.key, mode, concurrency)
             noise[cell] = max(noise.get(cell, 0.0), background.cores_since(before))
             rounds.setdefault(cell, []).append(result)
@@ -215,8 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         results, noise = run_all(targets, args, pinning, background)
         extras = half_capacity(targets, results, args, pinning)
         mine = next(target for target in targets if target.key == "modelyard")
+        gateways = [target.pid for target in targets if target.key != "direct"]
         extras.startup_s, extras.gateway_only_rss_mib, alone = gateway_only(
-            cleanup, pinning, work, sys.executable, mine, args, extra_env
+            cleanup, pinning, work, sys.executable, mine, args, extra_env, gateways
         )
         extras.gateway_only_rate = alone.rate
         notes = saturation_lines(targets, results)
