@@ -15,10 +15,13 @@ from typing import Any
 import httpx
 import psycopg
 import uvicorn
+from sqlalchemy import Engine
 
 from modelyard.app import create_app
 from modelyard.services import Services
 from modelyard.settings import Settings
+from modelyard.storage.engine import make_engine
+from modelyard.storage.migrate import upgrade
 from modelyard.workspace.bootstrap import create_workspace
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -41,6 +44,27 @@ def postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def migrated_engine(backend: str, directory: Path) -> Iterator[Engine]:
+    """A fresh database of its own (a file in ``directory``, or a new PostgreSQL database),
+    migrated to the latest schema; disposed (and dropped) afterwards."""
+    if backend == "sqlite":
+        made = make_engine(f"sqlite:///{directory / 'modelyard.db'}")
+        upgrade(made)
+        try:
+            yield made
+        finally:
+            made.dispose()
+        return
+    with postgres_database() as url:
+        made = make_engine(url)
+        upgrade(made)
+        try:
+            yield made
+        finally:
+            made.dispose()
 
 
 @dataclass

@@ -12,27 +12,16 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from modelyard.errors import Conflict
-from modelyard.storage.engine import make_engine
-from modelyard.storage.migrate import upgrade
 from modelyard.storage.tables import ModelRow, WorkspaceRow
-from tests.support import postgres_database
+from tests.support import migrated_engine
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        made = make_engine(f"sqlite:///{tmp_path_factory.mktemp('integrity') / 'x.db'}")
-        upgrade(made)
+    with migrated_engine(request.param, tmp_path_factory.mktemp("integrity")) as made:
         yield made
-        made.dispose()
-        return
-    with postgres_database() as url:
-        made = make_engine(url)
-        upgrade(made)
-        yield made
-        made.dispose()
 
 
 def _model(workspace_id: str, model_id: str, slug: str) -> ModelRow:

@@ -20,14 +20,12 @@ import pytest
 from sqlalchemy import Engine, event, func, select, text
 
 from modelyard.llm_types import Usage
-from modelyard.storage.engine import make_engine
-from modelyard.storage.migrate import upgrade
 from modelyard.storage.tables import UsageRow
 from modelyard.usage.cost import UnitPrices
 from modelyard.usage.journal import to_row
 from modelyard.usage.meter import CallRecord
 from modelyard.usage.recorder import UsageRecorder
-from tests.support import POSTGRES_ADMIN_URL, postgres_database
+from tests.support import POSTGRES_ADMIN_URL, migrated_engine
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -35,17 +33,8 @@ def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """A fresh migrated database of its own: these tests take it down and up again."""
-    if request.param == "sqlite":
-        made = make_engine(f"sqlite:///{tmp_path_factory.mktemp('usage-db') / 'usage.db'}")
-        upgrade(made)
+    with migrated_engine(request.param, tmp_path_factory.mktemp("usage-db")) as made:
         yield made
-        made.dispose()
-        return
-    with postgres_database() as url:
-        made = make_engine(url)
-        upgrade(made)
-        yield made
-        made.dispose()
 
 
 def a_call(workspace_id: str, **fields: object) -> CallRecord:
