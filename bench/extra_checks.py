@@ -25,7 +25,7 @@ from pathlib import Path
 from loadgen import Result, Spec, drive, drive_wrk, wrk_available
 from procs import Cleanup, Pinning, Server, free_port, paused
 from report import Cell, Summary
-from targets import EXPECTED, Target, request_body
+from targets import Target, call_spec, idle_gateways
 
 OPEN_LOOP_CONNECTIONS = 256
 
@@ -40,17 +40,13 @@ class Extras:
     gateway_only_rate: float = 0.0
 
 
-def _spec(target: Target, args: object, *, rate: float, concurrency: int, pid: int) -> Spec:
-    return Spec(
-        url=target.url,
-        headers={"authorization": f"Bearer {target.api_key}"},
-        body=request_body(target.model, False),
+def _spec(target: Target, args: object, *, rate: float, concurrency: int) -> Spec:
+    return call_spec(
+        target,
         stream=False,
-        expected=EXPECTED,
         concurrency=concurrency,
         warmup=getattr(args, "warmup", 1.0),
         seconds=getattr(args, "seconds", 5.0),
-        pid=pid,
         rate=rate,
     )
 
@@ -74,11 +70,8 @@ def half_capacity(
         for target in targets:
             if target.key not in ("direct", "bare", "modelyard"):
                 continue
-            spec = _spec(
-                target, args, rate=extras.rate, concurrency=OPEN_LOOP_CONNECTIONS, pid=target.pid
-            )
-            idle = [t.pid for t in targets if t.key != "direct" and t.pid != target.pid]
-            with paused(idle):
+            spec = _spec(target, args, rate=extras.rate, concurrency=OPEN_LOOP_CONNECTIONS)
+            with paused(idle_gateways(targets, target.pid)):
                 result = drive(spec, pinning.loadgen)
             p99.setdefault(target.key, []).append(result.p99_ms)
             extras.errors += result.errors
@@ -144,7 +137,7 @@ def _measure_second(
         mine.api_key,
         server.pid,
     )
-    spec = _spec(target, args, rate=0.0, concurrency=64, pid=server.pid)
+    spec = _spec(target, args, rate=0.0, concurrency=64)
     result = (drive_wrk if wrk_available() else drive)(spec, pinning.loadgen)
     server.stop()
     return startup, result.max_rss / 2**20, result

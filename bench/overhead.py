@@ -47,7 +47,7 @@ from pathlib import Path
 import httpx
 from extra_checks import extra_lines, gateway_only, half_capacity
 from litellm_target import litellm_ratio_lines, start_litellm
-from loadgen import Result, Spec, drive, drive_wrk, wrk_available
+from loadgen import Result, drive, drive_wrk, wrk_available
 from procs import (
     LAYOUTS,
     Background,
@@ -68,7 +68,7 @@ from report import (
     saturation_lines,
     summarize,
 )
-from targets import EXPECTED, Target, check_first_calls, request_body, start_targets
+from targets import Target, call_spec, check_first_calls, idle_gateways, start_targets
 
 MODES = ("plain", "stream")
 
@@ -79,17 +79,12 @@ MODES = ("plain", "stream")
 def run_cell(
     target: Target, mode: str, concurrency: int, args: argparse.Namespace, core: int | None
 ) -> Result:
-    stream = mode == "stream"
-    spec = Spec(
-        url=target.url,
-        headers={"authorization": f"Bearer {target.api_key}"},
-        body=request_body(target.model, stream),
-        stream=stream,
-        expected=EXPECTED,
+    spec = call_spec(
+        target,
+        stream=mode == "stream",
         concurrency=concurrency,
         warmup=args.warmup,
         seconds=args.seconds,
-        pid=target.pid,
     )
     return (drive_wrk if client_for(mode, args) == "wrk" else drive)(spec, core)
 
@@ -98,11 +93,6 @@ def client_for(mode: str, args: argparse.Namespace) -> str:
     if mode == "plain" and args.client != "aiohttp" and wrk_available():
         return "wrk"
     return "aiohttp"
-
-
-def others(targets: list[Target], measured: Target) -> list[int]:
-    """The gateways to pause while ``measured`` is driven (never the fake provider)."""
-    return [t.pid for t in targets if t.key != "direct" and t.pid != measured.pid]
 
 
 def run_all(
@@ -118,7 +108,7 @@ def run_all(
         for target, mode, concurrency in cells:
             done += 1
             before = background.snapshot()
-            with paused(others(targets, target)):
+            with paused(idle_gateways(targets, target.pid)):
                 result = run_cell(target, mode, concurrency, args, pinning.loadgen)
             cell = (target.key, mode, concurrency)
             noise[cell] = max(noise.get(cell, 0.0), background.cores_since(before))
@@ -230,9 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results, noise = run_all(targets, args, pinning, background)
         extras = half_capacity(targets, results, args, pinning)
         mine = next(target for target in targets if target.key == "modelyard")
-        gateways = [target.pid for target in targets if target.key != "direct"]
         extras.startup_s, extras.gateway_only_rss_mib, alone = gateway_only(
-            cleanup, pinning, work, sys.executable, mine, args, extra_env, gateways
+            cleanup, pinning, work, sys.executable, mine, args, extra_env, idle_gateways(targets)
         )
         extras.gateway_only_rate = alone.rate
         notes = saturation_lines(targets, results)

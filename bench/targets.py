@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import orjson
-from loadgen import check_plain, check_stream
+from loadgen import Spec, check_plain, check_stream
 from procs import Cleanup, Pinning, Server, StartError, free_port
 
 HERE = Path(__file__).resolve().parent
@@ -158,6 +158,35 @@ def request_body(model: str, stream: bool) -> str:
     if stream:
         body["stream"] = True
     return orjson.dumps(body).decode()
+
+
+def call_spec(
+    target: Target,
+    *,
+    stream: bool,
+    concurrency: int,
+    warmup: float,
+    seconds: float,
+    rate: float = 0.0,
+) -> Spec:
+    """What the load generator sends ``target``: the benchmark's chat call, checked answers."""
+    return Spec(
+        url=target.url,
+        headers={"authorization": f"Bearer {target.api_key}"},
+        body=request_body(target.model, stream),
+        stream=stream,
+        expected=EXPECTED,
+        concurrency=concurrency,
+        warmup=warmup,
+        seconds=seconds,
+        pid=target.pid,
+        rate=rate,
+    )
+
+
+def idle_gateways(targets: list[Target], measured: int | None = None) -> list[int]:
+    """The gateways to pause while process ``measured`` is driven (never the fake provider)."""
+    return [t.pid for t in targets if t.key != "direct" and t.pid != measured]
 
 
 def check_first_calls(target: Target) -> None:

@@ -35,20 +35,12 @@ async def read_body(request: Request) -> bytes:
         if kind != "http.request":
             continue
         chunk: bytes = message.get("body", b"")
-        more = message.get("more_body", False)
-        if not more and not chunks:
-            body = chunk
-            break
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise BadRequest("The request body is larger than 32 MB.")
+        if not message.get("more_body", False):
+            return b"".join([*chunks, chunk]) if chunks else chunk
         chunks.append(chunk)
-        if not more:
-            body = b"".join(chunks)
-            break
-    if len(body) > MAX_BODY_BYTES:
-        raise BadRequest("The request body is larger than 32 MB.")
-    return body
 
 
 async def json_body(request: Request) -> dict[str, Any]:
