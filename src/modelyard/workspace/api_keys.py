@@ -9,7 +9,7 @@ from modelyard.errors import NotFound, Unauthenticated
 from modelyard.security import hash_api_key, new_api_key
 from modelyard.storage.tables import ApiKeyRow, UserRow
 from modelyard.storage.types import utcnow
-from modelyard.workspace import audit
+from modelyard.workspace import audit, ranks
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.ids import new_id
 from modelyard.workspace.schemas import ApiKeyCreate, ApiKeyIssued, ApiKeyOut
@@ -37,10 +37,11 @@ def _out(row: ApiKeyRow) -> ApiKeyOut:
 
 
 def create_key(session: Session, actor: Actor, user_id: str, data: ApiKeyCreate) -> ApiKeyIssued:
-    """Admins issue keys to any user of the workspace; members only to themselves."""
+    """Admins issue keys to users up to their own rank; members only to themselves."""
     if user_id != actor.user_id:
         actor.require_admin()
     user = load_user(session, actor, user_id)
+    ranks.require_may_manage(actor, user.id, user.role, what="issue API keys")
     issued = issue_key(session, actor.workspace_id, user.id, data.name)
     audit.record(session, actor, "api_key.create", "api_key", issued.id, user_id=user.id)
     session.commit()
@@ -51,6 +52,7 @@ def list_keys(session: Session, actor: Actor, user_id: str) -> list[ApiKeyOut]:
     if user_id != actor.user_id:
         actor.require_admin()
     user = load_user(session, actor, user_id)
+    ranks.require_may_manage(actor, user.id, user.role, what="list the API keys")
     rows = session.scalars(
         select(ApiKeyRow).where(ApiKeyRow.user_id == user.id).order_by(ApiKeyRow.created_at)
     )
@@ -63,6 +65,8 @@ def revoke_key(session: Session, actor: Actor, key_id: str) -> None:
         raise NotFound(f"No API key with id '{key_id}' in this workspace.")
     if row.user_id != actor.user_id:
         actor.require_admin()
+        holder = load_user(session, actor, row.user_id)
+        ranks.require_may_manage(actor, holder.id, holder.role, what="revoke the API keys")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         audit.record(session, actor, "api_key.revoke", "api_key", row.id, user_id=row.user_id)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from modelyard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from modelyard.security import hash_password, validate_password
 from modelyard.storage.tables import ModelRow, UserRow, WorkspaceRow
-from modelyard.workspace import audit
+from modelyard.workspace import audit, ranks
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.ids import new_id
 from modelyard.workspace.schemas import (
@@ -71,6 +71,7 @@ def create_user(session: Session, actor: Actor, data: UserCreate) -> UserOut:
 def update_user(session: Session, actor: Actor, user_id: str, data: UserUpdate) -> UserOut:
     actor.require_admin()
     row = load_user(session, actor, user_id)
+    ranks.require_may_manage(actor, row.id, row.role, what="change the account")
     sent = data.model_fields_set
     for field in ("name", "role", "language", "password"):
         if field in sent and getattr(data, field) is None:
