@@ -88,8 +88,21 @@ class RateLimited(ModelyardError):
 
 
 class Unavailable(ModelyardError):
+    """503; ``retry_after`` (seconds), when known, is sent as the ``Retry-After`` header."""
+
     status = 503
     type = "service_unavailable"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message, param=param, code=code)
+        self.retry_after = retry_after
 
 
 class UpstreamError(ModelyardError):

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from modelyard.errors import ModelyardError
-from modelyard.gateway.http_io import error_response
+from modelyard.gateway.http_io import WWW_AUTHENTICATE, error_response
 from modelyard.json_response import JSONBytesResponse
 
 _STATUS_TYPES = {
@@ -74,8 +74,11 @@ async def _http_error(_request: Request, exc: Exception) -> JSONBytesResponse:
     assert isinstance(exc, StarletteHTTPException)
     kind = _STATUS_TYPES.get(exc.status_code, "api_error")
     message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+    headers = exc.headers
+    if exc.status_code == 401 and not any(k.lower() == "www-authenticate" for k in headers or {}):
+        headers = {**(headers or {}), "www-authenticate": WWW_AUTHENTICATE}  # RFC 6750 §3
     return JSONBytesResponse(
-        _body(kind, message, None, None), status_code=exc.status_code, headers=exc.headers
+        _body(kind, message, None, None), status_code=exc.status_code, headers=headers
     )
 
 

@@ -12,7 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from modelyard.errors import BadRequest, CallerLeft, ModelyardError, RateLimited
+from modelyard.errors import (
+    BadRequest,
+    CallerLeft,
+    ModelyardError,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+)
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
 
@@ -60,11 +67,27 @@ def json_response(
     return Response(orjson.dumps(payload), status, headers, media_type="application/json")
 
 
+# RFC 6750 §3: every 401 names the scheme; ``invalid_token`` only when a key was sent and refused
+# (a request without credentials gets no error code).
+WWW_AUTHENTICATE = 'Bearer realm="modelyard"'
+WWW_AUTHENTICATE_INVALID = 'Bearer realm="modelyard", error="invalid_token"'
+_INVALID_KEY_CODES = frozenset({"invalid_api_key"})
+
+
+def www_authenticate(error: ModelyardError) -> str:
+    return WWW_AUTHENTICATE_INVALID if error.code in _INVALID_KEY_CODES else WWW_AUTHENTICATE
+
+
 def error_response(error: ModelyardError) -> Response:
-    """The OpenAI-shaped error body with its status (and ``retry-after`` for limits)."""
+    """The OpenAI-shaped error body with its status, plus ``retry-after`` for limits and
+    503s that know when to come back, and ``www-authenticate`` on every 401."""
     headers = None
     if isinstance(error, RateLimited):
         headers = {"retry-after": str(max(1, math.ceil(error.retry_after)))}
+    elif isinstance(error, Unauthenticated):
+        headers = {"www-authenticate": www_authenticate(error)}
+    elif isinstance(error, Unavailable) and error.retry_after is not None:
+        headers = {"retry-after": str(max(1, error.retry_after))}
     return json_response(error.body(), error.status, headers)
 
 

@@ -36,6 +36,9 @@ T = TypeVar("T")
 
 MAX_PASSES = 2
 MAX_RETRY_WAIT_S = 5.0
+# Retry-After on a model in maintenance: it has no announced end, so 5 minutes keeps clients
+# from hammering a paused model while they still notice soon after an admin resumes it.
+MAINTENANCE_RETRY_AFTER_S = 300
 _CONTEXT_WORDS = (
     "context length",
     "context window",
@@ -192,6 +195,7 @@ class Router:
                 f"The model '{model.slug}' is in maintenance mode and not available right now. "
                 "Please try again later or choose another model.",
                 code="model_in_maintenance",
+                retry_after=MAINTENANCE_RETRY_AFTER_S,
             )
             return None
         if not model.deployments:
