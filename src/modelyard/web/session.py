@@ -32,11 +32,18 @@ class WebSession:
     user_id: str | None
     csrf: str
     issued_at: float
+    # The sign-in's row (``workspace.web_sessions``): ended there, the cookie stops working.
+    session_id: str | None = None
 
     @classmethod
-    def new(cls, user_id: str | None = None) -> WebSession:
+    def new(cls, user_id: str | None = None, session_id: str | None = None) -> WebSession:
         """A fresh session: a new CSRF token on every sign-in and sign-out (no fixation)."""
-        return cls(user_id=user_id, csrf=secrets.token_urlsafe(32), issued_at=time.time())
+        return cls(
+            user_id=user_id,
+            csrf=secrets.token_urlsafe(32),
+            issued_at=time.time(),
+            session_id=session_id,
+        )
 
     def accepts(self, token: str | None) -> bool:
         """Whether a form's ``csrf`` field matches this session (in constant time)."""
@@ -44,7 +51,12 @@ class WebSession:
 
 
 def encode(box: SecretBox, session: WebSession) -> str:
-    payload = {"u": session.user_id, "c": session.csrf, "t": session.issued_at}
+    payload = {
+        "u": session.user_id,
+        "c": session.csrf,
+        "t": session.issued_at,
+        "s": session.session_id,
+    }
     return box.encrypt(json.dumps(payload)).decode("ascii")
 
 
@@ -55,11 +67,16 @@ def decode(box: SecretBox, cookie: str | None, *, now: float | None = None) -> W
     try:
         payload = json.loads(box.decrypt(cookie.encode("ascii")))
         session = WebSession(
-            user_id=payload["u"], csrf=str(payload["c"]), issued_at=float(payload["t"])
+            user_id=payload["u"],
+            csrf=str(payload["c"]),
+            issued_at=float(payload["t"]),
+            session_id=payload.get("s"),
         )
     except (SecretDecryptError, UnicodeEncodeError, ValueError, KeyError, TypeError):
         return None
     if session.user_id is not None and not isinstance(session.user_id, str):
+        return None
+    if session.session_id is not None and not isinstance(session.session_id, str):
         return None
     age = (time.time() if now is None else now) - session.issued_at
     if not 0 <= age <= MAX_AGE_SECONDS:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from modelyard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from modelyard.security import hash_password, validate_password
 from modelyard.storage.tables import ModelRow, UserRow, WorkspaceRow
-from modelyard.workspace import audit, ranks
+from modelyard.workspace import audit, ranks, web_sessions
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.ids import new_id
 from modelyard.workspace.schemas import (
@@ -81,6 +81,7 @@ def update_user(session: Session, actor: Actor, user_id: str, data: UserUpdate) 
         if row.role == "owner" and _owner_count(session, actor.workspace_id) <= 1:
             raise Conflict("The last owner cannot be demoted.", param="role", code="last_owner")
         row.role = data.role
+        web_sessions.end_all(session, row.id)  # pages signed in under the old role end
     if data.name is not None:
         row.name = data.name
     if data.language is not None:
@@ -90,6 +91,7 @@ def update_user(session: Session, actor: Actor, user_id: str, data: UserUpdate) 
             raise Forbidden("Only an owner can set an owner's password.", param="password")
         validate_password(data.password)
         row.password_hash = hash_password(data.password)
+        web_sessions.end_all(session, row.id)  # a reset locks out whoever held a session
     audit.record(session, actor, "user.update", "user", row.id, fields=sorted(sent))
     session.commit()
     return user_out(row)
@@ -197,15 +199,20 @@ def find_for_sign_in(session: Session, email: str) -> list[tuple[str, str]]:
     return [(user_id, password_hash) for user_id, password_hash in rows if password_hash]
 
 
-def find_signed_in(session: Session, user_id: str) -> tuple[UserRow, str] | None:
+def find_signed_in(
+    session: Session, user_id: str, session_id: str | None
+) -> tuple[UserRow, str] | None:
     """A user who may use the web UI (one with a password) and their workspace's name; None
-    once they were deleted or lost their password."""
+    once they were deleted, deactivated or lost their password, or the web session
+    ``session_id`` was ended (sign-out, password or role change)."""
+    if not web_sessions.is_live(session, session_id, user_id):
+        return None
     found = session.execute(
         select(UserRow, WorkspaceRow.name)
         .join(WorkspaceRow, WorkspaceRow.id == UserRow.workspace_id)
         .where(UserRow.id == user_id)
     ).first()
-    if found is None or found[0].password_hash is None:
+    if found is None or found[0].password_hash is None or found[0].deactivated_at is not None:
         return None
     return found[0], found[1]
 
