@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from modelyard.security.passwords import MAX_PASSWORD_LENGTH, hash_password, verify_password
 from modelyard.web.pages import current_session, finish, render, services_of, use_session
 from modelyard.web.session import WebSession
-from modelyard.workspace import users
+from modelyard.workspace import users, web_sessions
 from modelyard.workspace.actor import Actor
 
 router = APIRouter(include_in_schema=False)
@@ -49,9 +49,9 @@ class WebUser:
     workspace_name: str
 
 
-def _load_user(request: Request, user_id: str) -> WebUser | None:
+def _load_user(request: Request, user_id: str, session_id: str | None) -> WebUser | None:
     with services_of(request).session() as db:
-        found = users.find_signed_in(db, user_id)
+        found = users.find_signed_in(db, user_id, session_id)
     if found is None:
         return None
     row, workspace_name = found
@@ -61,8 +61,9 @@ def _load_user(request: Request, user_id: str) -> WebUser | None:
 
 def signed_in(request: Request) -> WebUser:
     """The signed-in user, or LoginRequired."""
-    user_id = current_session(request).user_id
-    user = _load_user(request, user_id) if user_id else None
+    session = current_session(request)
+    user_id = session.user_id
+    user = _load_user(request, user_id, session.session_id) if user_id else None
     if user is None:
         raise LoginRequired
     request.state.web_user = user
@@ -116,6 +117,11 @@ def _authenticate(request: Request, email: str, password: str) -> tuple[str | No
     return None, len(rows)
 
 
+def _start_session(request: Request, user_id: str) -> str:
+    with services_of(request).session() as db:
+        return web_sessions.start(db, user_id)
+
+
 def landing(user: WebUser) -> str:
     return "/settings/models" if user.actor.is_admin else "/"
 
@@ -129,17 +135,21 @@ def login_page(request: Request) -> Response:
 async def login(request: Request, form: FormDep) -> Response:
     email, password = str(form.get("email") or ""), str(form.get("password") or "")
     user_id, matches = _authenticate(request, email, password)
-    user = _load_user(request, user_id) if user_id else None
+    session_id = _start_session(request, user_id) if user_id else None
+    user = _load_user(request, user_id, session_id) if user_id else None
     if user is None:
         return render(
             request, "login.html", {"email": email, "errors": {"_": BAD_LOGIN}}, status_code=401
         )
-    use_session(request, WebSession.new(user.actor.user_id))
+    use_session(request, WebSession.new(user.actor.user_id, session_id))
     target = landing(user) + ("?others=1" if matches > 1 else "")
     return finish(request, RedirectResponse(target, status_code=303))
 
 
 @router.post("/logout")
 async def logout(request: Request, form: FormDep) -> Response:
+    """Ends this session everywhere: a copy of the cookie kept from before no longer works."""
+    with services_of(request).session() as db:
+        web_sessions.end(db, current_session(request).session_id)
     use_session(request, WebSession.new())
     return finish(request, RedirectResponse("/login", status_code=303))
