@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from modelyard.errors import BadRequest, ModelyardError, NotFound
 from modelyard.gateway import chat, media, models_list
@@ -21,6 +21,8 @@ from modelyard.gateway.context import GatewayContext
 from modelyard.gateway.http_io import error_response
 
 log = logging.getLogger(__name__)
+
+_INTERNAL = ModelyardError("The server had an error while processing your request.")
 
 Handler = Callable[[GatewayContext, Request], Awaitable[Response]]
 
@@ -44,17 +46,31 @@ class Gateway:
         if len(path) > 4 and path[-1] == "/":
             path = path.rstrip("/")
         handler = self.routes.get((scope["method"], path))
-        request = Request(scope, receive)
         if handler is None:
-            response = error_response(NotFound(f"Unknown path {path}."))
-        else:
+            await error_response(NotFound(f"Unknown path {path}."))(scope, receive, send)
+            return
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
             try:
-                response = await handler(self.ctx, request)
+                response = await handler(self.ctx, Request(scope, receive))
             except ModelyardError as exc:
                 response = error_response(exc)
             except HTTPException as exc:  # Starlette's own (a malformed multipart body)
                 response = error_response(BadRequest(str(exc.detail)))
-        await response(scope, receive, send)
+            await response(scope, receive, tracked_send)
+        except Exception:
+            # A bug: logged with its traceback, answered in the OpenAI shape without it.
+            log.exception("Unhandled error on %s %s", scope["method"], path)
+            if started:
+                raise
+            await error_response(_INTERNAL)(scope, receive, send)
 
 
 def create_gateway(ctx: GatewayContext) -> Gateway:

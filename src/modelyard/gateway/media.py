@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -116,6 +119,26 @@ async def image_edits(ctx: GatewayContext, request: Request) -> Response:
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         raise BadRequest("Image edits take multipart/form-data.", code="unsupported_media_type")
-    async with request.form(max_files=17, max_fields=50) as form:
+    form = await _parse_form(request)
+    try:
         image = await edit_request(form)
+    finally:
+        await form.close()
     return await _images(ctx, caller, image)
+
+
+async def _parse_form(request: Request) -> FormData:
+    """The multipart body, or a 400 naming what is wrong with it (never an unhandled error)."""
+    try:
+        return await request.form(max_files=17, max_fields=50)
+    except MultiPartException as exc:
+        message = exc.message
+    except HTTPException as exc:  # Starlette's wrapping of MultiPartException inside an app
+        message = str(exc.detail)
+    except (ValueError, LookupError) as exc:
+        # python-multipart refuses a boundary over 256 characters with a ValueError; other
+        # malformed headers surface as these.
+        message = str(exc) or type(exc).__name__
+    raise BadRequest(
+        f"Malformed multipart/form-data body: {message}", code="invalid_multipart"
+    ) from None
