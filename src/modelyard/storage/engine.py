@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from modelyard.storage.integrity import translate_integrity_errors
@@ -23,12 +25,34 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout, enforced foreign keys and a
     smaller page cache. On both, a write a constraint refuses raises a 409 ``Conflict``."""
     if url.startswith("sqlite"):
+        _make_private(url)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     translate_integrity_errors(engine)
     return engine
+
+
+def _make_private(url: str) -> None:
+    """Create the SQLite file owner-only (0600), like the secret key, before SQLite opens it,
+    and tighten an existing one. It holds password hashes, key hashes and encrypted provider
+    secrets. SQLite gives its -wal/-shm/-journal files the database file's mode; existing ones
+    (from an older, looser file) are tightened too."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(database, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:  # no directory yet: SQLite will say so when it connects
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(database + suffix, 0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
