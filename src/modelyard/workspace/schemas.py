@@ -7,11 +7,19 @@ through these classes.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
 
 from modelyard.catalog.schema import Capabilities
 from modelyard.workspace.providers import Provider
@@ -44,10 +52,58 @@ class Input(BaseModel):
 # --- model keys ---------------------------------------------------------------------------
 
 
-Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=4000)]
+def _header_safe(value: str) -> str:
+    """Sent as an HTTP header value: printable ASCII only, so CR/LF can never split a header.
+
+    The message never repeats the value: it may be a secret.
+    """
+    if any(not (" " <= ch <= "~") for ch in value):
+        raise ValueError("must be printable ASCII, without control characters (CR, LF, tab).")
+    return value
+
+
+_API_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# Identifiers go into upstream URL paths (Azure deployments, Gemini models): word characters
+# plus the separators real identifiers use (``ft:gpt-4o:org:id``, ``claude-x@20250929``,
+# ``models/gemini-2.5-pro``, ``org/model`` on OpenAI-compatible servers). No whitespace,
+# ``?``, ``#``, ``%``, ``\``; ``/`` only between non-empty segments that are not ``.``/``..``.
+_IDENTIFIER = re.compile(r"[A-Za-z0-9._:@+-]+(/[A-Za-z0-9._:@+-]+)*")
+
+
+def _api_version(value: str) -> str:
+    if not _API_VERSION.fullmatch(value):
+        raise ValueError("must be letters, digits, '.', '_' or '-' (like 2024-10-21).")
+    return value
+
+
+def _model_identifier(value: str) -> str:
+    if not _IDENTIFIER.fullmatch(value):
+        raise ValueError(
+            "may contain only letters, digits and . _ : @ + - (and '/' between parts); no "
+            "whitespace, control characters, '?', '#', '%' or '\\'."
+        )
+    if any(part in (".", "..") for part in value.split("/")):
+        raise ValueError("must not contain '.' or '..' path segments.")
+    return value
+
+
+Secret = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=4, max_length=4000),
+    AfterValidator(_header_safe),
+]
 BaseUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-ApiVersion = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
-Organization = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+ApiVersion = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_api_version)
+]
+Organization = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_header_safe)
+]
+ModelIdentifier = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_model_identifier),
+]
 
 
 class ModelKeyCreate(Input):
@@ -201,18 +257,13 @@ class ModelOut(BaseModel):
 
 class DeploymentCreate(Input):
     key_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    model_identifier: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-    ]
+    model_identifier: ModelIdentifier
     tpm_limit: int | None = Field(default=None, gt=0, le=10_000_000_000)
 
 
 class DeploymentUpdate(Input):
     key_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
-    model_identifier: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-        | None
-    ) = None
+    model_identifier: ModelIdentifier | None = None
     tpm_limit: int | None = Field(default=None, gt=0, le=10_000_000_000)
 
 
