@@ -48,6 +48,10 @@ class Settings(BaseModel):
     port: int = 8080
     workers: int = Field(default=1, ge=1, description="processes serving the port, one core each")
     log_level: str = "info"
+    public_url: str | None = Field(
+        default=None,
+        description="URL browsers use (https://… behind a TLS proxy makes cookies Secure)",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -1,7 +1,8 @@
 """The server-rendered web UI over the same workspace services as the admin API.
 
 ``install(app)`` adds its pages, its static files and the handlers that turn its guards into
-pages (a redirect to sign-in, a 403 for members and for forms without a CSRF token).
+pages (a redirect to sign-in, a 403 for members and for forms without a CSRF token), and the
+browser-hardening headers (``security_headers``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from modelyard.web import (
     usage_pages,
 )
 from modelyard.web.pages import HERE, render
+from modelyard.web.security_headers import SecurityHeadersMiddleware
 from modelyard.web.wizard import router as wizard_router
 
 __all__ = ["install"]
@@ -59,3 +61,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(auth.LoginRequired, _login_required)
     app.add_exception_handler(auth.AdminRequired, _admin_required)
     app.add_exception_handler(auth.CsrfRefused, _csrf_refused)
+    app.add_middleware(SecurityHeadersMiddleware)

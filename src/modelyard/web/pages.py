@@ -55,6 +55,12 @@ def use_session(request: Request, session: WebSession) -> None:
     request.state.set_cookie = True
 
 
+def _cookie_secure(request: Request) -> bool:
+    """HTTPS to the browser: this request's scheme, or ``public_url`` behind a TLS proxy."""
+    public_url = services_of(request).settings.public_url or ""
+    return request.url.scheme == "https" or public_url.lower().startswith("https")
+
+
 def finish(request: Request, response: Response) -> Response:
     """Attach the session cookie to ``response`` when it was created or replaced."""
     if getattr(request.state, "set_cookie", False):
@@ -64,7 +70,7 @@ def finish(request: Request, response: Response) -> Response:
             max_age=web_session.MAX_AGE_SECONDS,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=_cookie_secure(request),
         )
     return response
 
