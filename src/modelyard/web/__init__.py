@@ -21,6 +21,7 @@ from modelyard.web import (
     playground,
     usage_pages,
 )
+from modelyard.web.login_throttle import LoginThrottle
 from modelyard.web.pages import HERE, render
 from modelyard.web.security_headers import SecurityHeadersMiddleware
 from modelyard.web.wizard import router as wizard_router
@@ -62,3 +63,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(auth.AdminRequired, _admin_required)
     app.add_exception_handler(auth.CsrfRefused, _csrf_refused)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.state.login_throttle = LoginThrottle()  # failed sign-ins of this process

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from modelyard.security.passwords import MAX_PASSWORD_LENGTH, hash_password, verify_password
+from modelyard.web.login_throttle import LoginThrottle
 from modelyard.web.pages import current_session, finish, render, services_of, use_session
 from modelyard.web.session import WebSession
 from modelyard.workspace import users, web_sessions
@@ -25,6 +26,7 @@ from modelyard.workspace.actor import Actor
 router = APIRouter(include_in_schema=False)
 
 BAD_LOGIN = "Wrong email or password."
+TOO_MANY_LOGINS = "Too many failed sign-ins. Wait {minutes} and try again."
 
 
 class LoginRequired(Exception):
@@ -131,16 +133,43 @@ def login_page(request: Request) -> Response:
     return render(request, "login.html", {"email": ""})
 
 
+def _login_throttle(request: Request) -> LoginThrottle:
+    """The app's throttle (``install`` creates it; made here for an app built without it)."""
+    state = request.app.state
+    throttle: LoginThrottle | None = getattr(state, "login_throttle", None)
+    if throttle is None:
+        throttle = state.login_throttle = LoginThrottle()
+    return throttle
+
+
+def _wait_text(seconds: int) -> str:
+    minutes = -(-seconds // 60)
+    return "a minute" if minutes <= 1 else f"{minutes} minutes"
+
+
 @router.post("/login")
 async def login(request: Request, form: FormDep) -> Response:
+    """Signs in; failed attempts are throttled per email and per address (``login_throttle``)."""
     email, password = str(form.get("email") or ""), str(form.get("password") or "")
+    throttle = _login_throttle(request)
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.retry_after(email, address)
+    if wait:
+        message = TOO_MANY_LOGINS.format(minutes=_wait_text(wait))
+        response = render(
+            request, "login.html", {"email": email, "errors": {"_": message}}, status_code=429
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     user_id, matches = _authenticate(request, email, password)
     session_id = _start_session(request, user_id) if user_id else None
     user = _load_user(request, user_id, session_id) if user_id else None
     if user is None:
+        throttle.failed(email, address)
         return render(
             request, "login.html", {"email": email, "errors": {"_": BAD_LOGIN}}, status_code=401
         )
+    throttle.succeeded(email)
     use_session(request, WebSession.new(user.actor.user_id, session_id))
     target = landing(user) + ("?others=1" if matches > 1 else "")
     return finish(request, RedirectResponse(target, status_code=303))
