@@ -140,6 +140,9 @@ def test_member_api_key_is_shown_once_works_and_is_revoked(
     expect(shown).to_have_value(re.compile(r"^my-[A-Za-z0-9_-]{43}$"))
     expect(page.locator(".issued-key")).to_contain_text("it is shown only this once")
     key = shown.input_value()
+    # The copy button's script (a /static file: the CSP allows no inline script) runs.
+    page.locator("#copy-key").click()
+    expect(page.locator("#copy-result")).to_have_text(re.compile(r"^(Copied|Copying failed)"))
     row = page.locator("table.api-keys tbody tr")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("laptop")
