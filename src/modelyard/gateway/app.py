@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from modelyard.errors import BadRequest, ModelyardError, NotFound
 from modelyard.gateway import chat, media, models_list
@@ -49,28 +49,18 @@ class Gateway:
         if handler is None:
             await error_response(NotFound(f"Unknown path {path}."))(scope, receive, send)
             return
-        started = False
-
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
-            try:
-                response = await handler(self.ctx, Request(scope, receive))
-            except ModelyardError as exc:
-                response = error_response(exc)
-            except HTTPException as exc:  # Starlette's own (a malformed multipart body)
-                response = error_response(BadRequest(str(exc.detail)))
-            await response(scope, receive, tracked_send)
+            response = await handler(self.ctx, Request(scope, receive))
+        except ModelyardError as exc:
+            response = error_response(exc)
+        except HTTPException as exc:  # Starlette's own (a malformed multipart body)
+            response = error_response(BadRequest(str(exc.detail)))
         except Exception:
-            # A bug: logged with its traceback, answered in the OpenAI shape without it.
+            # A bug before any byte was sent: logged with its traceback, answered in the OpenAI
+            # shape without it. (A stream that fails later ends with its own error event.)
             log.exception("Unhandled error on %s %s", scope["method"], path)
-            if started:
-                raise
-            await error_response(_INTERNAL)(scope, receive, send)
+            response = error_response(_INTERNAL)
+        await response(scope, receive, send)
 
 
 def create_gateway(ctx: GatewayContext) -> Gateway:

@@ -71,11 +71,10 @@ def json_response(
 # (a request without credentials gets no error code).
 WWW_AUTHENTICATE = 'Bearer realm="modelyard"'
 WWW_AUTHENTICATE_INVALID = 'Bearer realm="modelyard", error="invalid_token"'
-_INVALID_KEY_CODES = frozenset({"invalid_api_key"})
 
 
 def www_authenticate(error: ModelyardError) -> str:
-    return WWW_AUTHENTICATE_INVALID if error.code in _INVALID_KEY_CODES else WWW_AUTHENTICATE
+    return WWW_AUTHENTICATE_INVALID if error.code == "invalid_api_key" else WWW_AUTHENTICATE
 
 
 def error_response(error: ModelyardError) -> Response:

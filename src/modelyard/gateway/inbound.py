@@ -6,7 +6,6 @@ let a caller pick the upstream or its credentials: those are refused wherever th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from modelyard.errors import BadRequest
@@ -54,48 +53,28 @@ _FREE_FORM = frozenset({"parameters", "schema", "json_schema", "input_schema"})
 def refuse_upstream_overrides(value: Any, path: str = "") -> None:
     """400 when a body tries to choose the upstream, its URL, key or headers, at any depth.
 
-    An explicit stack of iterators, not recursion: orjson accepts nesting up to 1,023 levels,
-    deeper than Python's recursion limit leaves room for. The walk's order (and so the first
-    offending key reported) is the same depth-first one a recursive walk has.
+    A stack of (node, path), not recursion: orjson accepts nesting up to 1,023 levels, deeper
+    than Python's recursion limit leaves room for.
     """
-    if isinstance(value, dict):
-        stack: list[tuple[Iterator[tuple[Any, Any]], str, bool]] = [
-            (iter(value.items()), path, True)
-        ]
-    elif isinstance(value, list):
-        stack = [(enumerate(value), path, False)]
-    else:
-        return
+    stack = [(value, path)]
     while stack:
-        items, base, is_dict = stack[-1]
-        for key, item in items:
-            if is_dict:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            for key, item in node.items():
                 if key in FORBIDDEN_KEYS:
-                    where = f"{base}.{key}" if base else key
+                    param = f"{where}.{key}" if where else key
                     raise BadRequest(
-                        f"'{where}' is not accepted: the workspace's configuration decides "
+                        f"'{param}' is not accepted: the workspace's configuration decides "
                         "where a call goes and with which credentials.",
-                        param=where,
+                        param=param,
                         code="upstream_override_refused",
                     )
-                if key in _FREE_FORM:
-                    continue
-                if isinstance(item, dict):
-                    where = f"{base}.{key}" if base else key
-                    stack.append((iter(item.items()), where, True))
-                    break
-                if isinstance(item, list):
-                    where = f"{base}.{key}" if base else key
-                    stack.append((enumerate(item), where, False))
-                    break
-            elif isinstance(item, dict):
-                stack.append((iter(item.items()), f"{base}[{key}]", True))
-                break
-            elif isinstance(item, list):
-                stack.append((enumerate(item), f"{base}[{key}]", False))
-                break
-        else:
-            stack.pop()
+                if key not in _FREE_FORM and isinstance(item, dict | list):
+                    stack.append((item, f"{where}.{key}" if where else key))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, dict | list):
+                    stack.append((item, f"{where}[{index}]"))
 
 
 def _fail(param: str, message: str) -> BadRequest:

@@ -134,11 +134,8 @@ def login_page(request: Request) -> Response:
 
 
 def _login_throttle(request: Request) -> LoginThrottle:
-    """The app's throttle (``install`` creates it; made here for an app built without it)."""
-    state = request.app.state
-    throttle: LoginThrottle | None = getattr(state, "login_throttle", None)
-    if throttle is None:
-        throttle = state.login_throttle = LoginThrottle()
+    """The throttle of this process's web app (``install`` creates it)."""
+    throttle: LoginThrottle = request.app.state.login_throttle
     return throttle
 
 
