@@ -82,6 +82,41 @@ class ApiKeyRow(Base):
     prefix: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Scopes: past ``expires_at`` the key is a 401; with ``model_ids`` it may call only those.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    model_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # Written in batches off the hot path (approximate to a minute or so).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class GroupRow(Base):
+    """A set of users: model access and budgets are given to groups, not model by model."""
+
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class GroupMemberRow(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+
+
+class ModelAccessRow(Base):
+    """With ``models.access_mode == "groups"``: the groups whose members may use the model."""
+
+    __tablename__ = "model_access"
+
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id"), primary_key=True, index=True)
 
 
 class ModelKeyRow(Base):
@@ -141,6 +176,10 @@ class ModelRow(Base):
     max_images_window_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
     similarity_threshold: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
     embedding_dimensions: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # "everyone" or "groups" (then ``model_access`` lists them); admins are never restricted.
+    access_mode: Mapped[str] = mapped_column(
+        String(10), default="everyone", server_default="everyone"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -245,6 +284,11 @@ class UsageRow(Base):
     cost_usd: Mapped[Decimal] = mapped_column(DecimalText)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The call's x-request-id (the caller's own or ours).
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # None for a call that ended; "unknown_outcome" for one whose process died while the
+    # upstream had it (recorded at replay from its pending journal line, estimated).
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class ImageQuotaRow(Base):

@@ -88,6 +88,8 @@ def to_row(call: CallRecord) -> Row:
         "cost_usd": _decimal(call.cost_usd),
         "error": error[:_ERROR_MAX] if error is not None else None,
         "started_at": call.started_at,
+        "request_id": call.request_id,
+        "outcome": None,
     }
 
 
@@ -105,7 +107,9 @@ def read_journal(path: Path) -> list[Row]:
             continue
         try:
             raw = orjson.loads(line)
-            row = {name: raw[name] for name in COLUMNS}
+            row = {name: raw.get(name) for name in COLUMNS}  # lines of older versions lack some
+            if row["id"] is None:
+                raise KeyError("id")
             row["started_at"] = datetime.fromisoformat(row["started_at"])
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             bad += 1

@@ -62,6 +62,7 @@ class CallRecord:
     fallback_path: list[str] = field(default_factory=list)
     error: str | None = None
     stream: bool = False
+    request_id: str | None = None
     id: str = field(default_factory=new_record_id)
 
 
