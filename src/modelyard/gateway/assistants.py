@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from modelyard.errors import Conflict, NotFound
 from modelyard.gateway.context import GatewayContext
 from modelyard.llm_types import ChatRequest, Message, TextPart
+from modelyard.routing.access import check_key_scope, may_use
 from modelyard.routing.config_store import Caller
 from modelyard.routing.embedding_call import Requester
 from modelyard.routing.resolve import resolve_model
@@ -58,7 +59,7 @@ def _backing_model(
     config: WorkspaceConfig, caller: Caller, assistant: AssistantConfig
 ) -> ModelConfig:
     model = config.models_by_id.get(assistant.model_id)
-    if model is None or (not model.visible and not caller.is_admin):
+    if model is None or not may_use(config, caller, model):
         raise NotFound(
             f"The model '{assistant.slug}' does not exist or you do not have access to it.",
             param="model",
@@ -71,6 +72,7 @@ def _backing_model(
             param="model",
             code="not_available_in_assistants",
         )
+    check_key_scope(caller, model)
     return model
 
 

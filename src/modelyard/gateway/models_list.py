@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from modelyard.gateway.context import GatewayContext
 from modelyard.gateway.http_io import json_response
+from modelyard.routing.access import key_allows, may_use
 from modelyard.routing.snapshot import ModelConfig
 
 
@@ -44,11 +45,13 @@ async def list_models(ctx: GatewayContext, request: Request) -> Response:
     data = [
         _model_entry(model)
         for model in sorted(config.models_by_slug.values(), key=lambda m: m.slug)
-        if model.visible or caller.is_admin
+        if may_use(config, caller, model) and key_allows(caller, model)
     ]
     for assistant in sorted(config.assistants_by_slug.values(), key=lambda a: a.slug):
         backing = config.models_by_id.get(assistant.model_id)
-        if backing is None or not (backing.visible or caller.is_admin):
+        if backing is None or not (
+            may_use(config, caller, backing) and key_allows(caller, backing)
+        ):
             continue
         data.append(
             {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,6 +37,11 @@ class Caller:
     user_id: str
     workspace_id: str
     role: str
+    # The key's scopes: past ``expires_at`` (epoch seconds) it is a 401; with ``model_ids``
+    # it may call only those models (a 403 naming the key otherwise).
+    expires_at: float | None = None
+    model_ids: frozenset[str] | None = None
+    key_name: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -67,6 +73,10 @@ class ConfigStore:
             self._keys[key_hash] = caller
         if caller is None:
             raise Unauthenticated("Invalid API key.", code="invalid_api_key")
+        if caller.expires_at is not None and time.time() >= caller.expires_at:
+            raise Unauthenticated(
+                "This API key has expired; create a new one.", code="expired_api_key"
+            )
         return caller
 
     async def workspace(self, workspace_id: str) -> WorkspaceConfig:
@@ -96,13 +106,25 @@ class ConfigStore:
                     UserRow.id,
                     UserRow.workspace_id,
                     UserRow.role,
+                    UserRow.deactivated_at,
+                    ApiKeyRow.expires_at,
+                    ApiKeyRow.model_ids,
+                    ApiKeyRow.name,
                 )
                 .join(UserRow, UserRow.id == ApiKeyRow.user_id)
                 .where(ApiKeyRow.key_hash == key_hash)
             ).first()
-        if found is None or found[1] is not None:
+        if found is None or found.revoked_at is not None or found.deactivated_at is not None:
             return None
-        return Caller(api_key_id=found[0], user_id=found[2], workspace_id=found[3], role=found[4])
+        return Caller(
+            api_key_id=found[0],
+            user_id=found[2],
+            workspace_id=found.workspace_id,
+            role=found.role,
+            expires_at=found.expires_at.timestamp() if found.expires_at is not None else None,
+            model_ids=frozenset(found.model_ids) if found.model_ids is not None else None,
+            key_name=found.name or "",
+        )
 
     def _load_workspace(self, workspace_id: str) -> WorkspaceConfig:
         with self._sessions() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modelyard.errors import BadRequest, NotFound
+from modelyard.routing.access import check_key_scope, may_use
 from modelyard.routing.config_store import Caller
 from modelyard.routing.snapshot import ModelConfig, WorkspaceConfig
 
@@ -19,11 +20,11 @@ def resolve_model(config: WorkspaceConfig, caller: Caller, slug: str, kind: str)
     if not slug:
         default_id = config.default_models.get(caller.user_id) if kind == "completion" else None
         model = config.models_by_id.get(default_id) if default_id else None
-        if model is None:
+        if model is None or not may_use(config, caller, model):
             raise BadRequest("'model' is required (you have no default model set).", param="model")
     else:
         found = config.models_by_slug.get(slug)
-        if found is None or (not found.visible and not caller.is_admin):
+        if found is None or not may_use(config, caller, found):
             raise NotFound(
                 f"The model '{slug}' does not exist or you do not have access to it.",
                 param="model",
@@ -37,4 +38,5 @@ def resolve_model(config: WorkspaceConfig, caller: Caller, slug: str, kind: str)
             param="model",
             code="wrong_model_kind",
         )
+    check_key_scope(caller, model)
     return model

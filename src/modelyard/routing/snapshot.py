@@ -7,7 +7,7 @@ the process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -21,6 +21,9 @@ from modelyard.storage.tables import (
     AssistantRow,
     DeploymentRow,
     FallbackRow,
+    GroupMemberRow,
+    GroupRow,
+    ModelAccessRow,
     ModelKeyRow,
     ModelRow,
     UserRow,
@@ -64,6 +67,8 @@ class ModelConfig:
     deployments: tuple[DeploymentConfig, ...]
     fallback_ids: tuple[str, ...]
     created: int
+    # None: everyone may use it; else only members of these groups (admins always may).
+    access_group_ids: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +91,11 @@ class WorkspaceConfig:
     models_by_id: dict[str, ModelConfig] = field(default_factory=dict)
     assistants_by_slug: dict[str, AssistantConfig] = field(default_factory=dict)
     default_models: dict[str, str | None] = field(default_factory=dict)  # user id -> model id
+    user_groups: dict[str, frozenset[str]] = field(default_factory=dict)  # user id -> group ids
 
 
 def load_workspace(session: Session, box: SecretBox, workspace_id: str) -> WorkspaceConfig:
-    """Read one workspace's configuration (five queries, whatever its size)."""
+    """Read one workspace's configuration (seven queries, whatever its size)."""
     version = session.scalar(
         select(WorkspaceRow.config_version).where(WorkspaceRow.id == workspace_id)
     )
@@ -126,10 +132,19 @@ def load_workspace(session: Session, box: SecretBox, workspace_id: str) -> Works
         .order_by(FallbackRow.position)
     ):
         fallbacks.setdefault(link.model_id, []).append(link.fallback_model_id)
+    access: dict[str, set[str]] = {}
+    for model_id, group_id in session.execute(
+        select(ModelAccessRow.model_id, ModelAccessRow.group_id)
+        .join(GroupRow, GroupRow.id == ModelAccessRow.group_id)
+        .where(GroupRow.workspace_id == workspace_id)
+    ):
+        access.setdefault(model_id, set()).add(group_id)
     for row in session.scalars(select(ModelRow).where(ModelRow.workspace_id == workspace_id)):
         model = _model_config(
             row, tuple(deployments.get(row.id, ())), tuple(fallbacks.get(row.id, ()))
         )
+        if row.access_mode == "groups":
+            model = replace(model, access_group_ids=frozenset(access.get(row.id, ())))
         config.models_by_slug[model.slug] = model
         config.models_by_id[model.id] = model
     for assistant in session.scalars(
@@ -149,6 +164,14 @@ def load_workspace(session: Session, box: SecretBox, workspace_id: str) -> Works
         select(UserRow.id, UserRow.default_model_id).where(UserRow.workspace_id == workspace_id)
     ):
         config.default_models[user_id] = default_model_id
+    members: dict[str, set[str]] = {}
+    for user_id, group_id in session.execute(
+        select(GroupMemberRow.user_id, GroupMemberRow.group_id)
+        .join(GroupRow, GroupRow.id == GroupMemberRow.group_id)
+        .where(GroupRow.workspace_id == workspace_id)
+    ):
+        members.setdefault(user_id, set()).add(group_id)
+    config.user_groups = {user: frozenset(groups) for user, groups in members.items()}
     return config
 
 
