@@ -4,7 +4,8 @@
 
     ModelyardError                 500 api_error
     ├── InvalidInput               422 invalid_request_error  (names the field in ``param``)
-    │   └── BadRequest             400 invalid_request_error
+    │   ├── BadRequest             400 invalid_request_error
+    │   └── PayloadTooLarge        413 invalid_request_error  (a body, file or input too big)
     ├── Unauthenticated            401 authentication_error
     ├── Forbidden                  403 permission_error
     ├── NotFound                   404 not_found_error
@@ -17,7 +18,9 @@
                                                      in the middle of a streamed answer)
 
 Domain code raises these; each entry point (admin API, gateway, web UI, CLI) renders them. Messages
-never contain secrets: they are written for the caller and may be shown as they are.
+never contain secrets: they are written for the caller and may be shown as they are. What only an
+operator should read (deployment ids, a provider's own words, file paths) goes into ``detail``:
+``body(detailed=True)`` (admins and owners) and the logs show it, members never see it.
 """
 
 from __future__ import annotations
@@ -31,18 +34,39 @@ class ModelyardError(Exception):
     status = 500
     type = "api_error"
 
-    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
         self.code = code
+        self.detail = detail
 
-    def body(self) -> dict[str, Any]:
-        """The OpenAI-shaped error body."""
+    @property
+    def admin_message(self) -> str:
+        """The message with the internals behind it, for admins, owners and the logs."""
+        return f"{self.message} (Detail: {self.detail})" if self.detail else self.message
+
+    def conceal(self, message: str, detail: str | None = None) -> None:
+        """Show ``message`` to members from now on; what was said so far (and ``detail``)
+        stays in the detail for admins. For errors that reflect upstream words or internals."""
+        old = self.admin_message
+        self.detail = f"{old}; {detail}" if detail else old
+        self.message = message
+        self.args = (message,)
+
+    def body(self, *, detailed: bool = False) -> dict[str, Any]:
+        """The OpenAI-shaped error body; ``detailed`` adds the internals (for admins only)."""
         return {
             "error": {
                 "type": self.type,
-                "message": self.message,
+                "message": self.admin_message if detailed else self.message,
                 "param": self.param,
                 "code": self.code,
             }
@@ -56,6 +80,12 @@ class InvalidInput(ModelyardError):
 
 class BadRequest(InvalidInput):
     status = 400
+
+
+class PayloadTooLarge(InvalidInput):
+    """413: the body, a file or an input is over a size bound (bytes or tokens)."""
+
+    status = 413
 
 
 class Unauthenticated(ModelyardError):
@@ -82,8 +112,15 @@ class RateLimited(ModelyardError):
     status = 429
     type = "rate_limit_error"
 
-    def __init__(self, message: str, *, retry_after: float, code: str | None = None) -> None:
-        super().__init__(message, code=code)
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float,
+        code: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, detail=detail)
         self.retry_after = retry_after
 
 
@@ -100,8 +137,9 @@ class Unavailable(ModelyardError):
         param: str | None = None,
         code: str | None = None,
         retry_after: int | None = None,
+        detail: str | None = None,
     ) -> None:
-        super().__init__(message, param=param, code=code)
+        super().__init__(message, param=param, code=code, detail=detail)
         self.retry_after = retry_after
 
 
@@ -128,6 +166,7 @@ __all__ = [
     "InvalidInput",
     "ModelyardError",
     "NotFound",
+    "PayloadTooLarge",
     "RateLimited",
     "Unauthenticated",
     "Unavailable",
