@@ -8,13 +8,26 @@ may well use it with another key.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from modelyard.errors import Forbidden
 from modelyard.routing.config_store import Caller
 from modelyard.routing.snapshot import ModelConfig, WorkspaceConfig
 
 
+class Governed(Protocol):
+    """What the rule reads of a model: the snapshot's ``ModelConfig``, or the domain's view of
+    a stored model (``workspace.groups``), so both ask the same rule."""
+
+    @property
+    def visible(self) -> bool: ...
+
+    @property
+    def access_group_ids(self) -> frozenset[str] | None: ...
+
+
 def member_may_use(
-    model: ModelConfig, user_groups: frozenset[str] | set[str], *, is_admin: bool
+    model: Governed, user_groups: frozenset[str] | set[str], *, is_admin: bool
 ) -> bool:
     """Visible to members, and given to everyone or to one of the user's groups. Admins and
     owners are never restricted: they must be able to test a model before members see it."""
