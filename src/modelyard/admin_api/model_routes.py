@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
 from modelyard.routing.live_test import run_live_test
 from modelyard.routing.snapshot import ModelConfig, load_workspace
-from modelyard.workspace import deployments, fallbacks, models
+from modelyard.workspace import deployments, fallbacks, model_access, models
+from modelyard.workspace.group_schemas import ModelAccessReport
 from modelyard.workspace.schemas import (
     DeploymentCreate,
     DeploymentOut,
@@ -56,6 +57,12 @@ def update_model(
 def delete_model(model_id: str, actor: AdminDep, session: SessionDep) -> Response:
     models.delete_model(session, actor, model_id)
     return Response(status_code=204)
+
+
+@router.get("/models/{model_id}/access")
+def who_can_use(model_id: str, actor: AdminDep, session: SessionDep) -> ModelAccessReport:
+    """The groups the model is given to and every active user who can use it now, and why."""
+    return model_access.who_can_use(session, actor, models.load_row(session, actor, model_id))
 
 
 @router.post("/models/{model_id}/deployments", status_code=201)

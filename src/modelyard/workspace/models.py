@@ -20,7 +20,7 @@ from modelyard.storage.tables import (
     ModelRow,
     UserRow,
 )
-from modelyard.workspace import audit, slugs
+from modelyard.workspace import audit, model_access, slugs
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.catalog_store import active_catalog
 from modelyard.workspace.ids import new_id
@@ -43,8 +43,9 @@ from modelyard.workspace.schemas import (
 
 
 def _sent(data: ModelCreate | ModelUpdate) -> dict[str, Any]:
-    """Only the fields the caller actually sent (``None`` included: it means "clear")."""
-    sent = data.model_dump(exclude={"kind", "catalog_id"}, exclude_unset=True)
+    """Only the fields the caller actually sent (``None`` included: it means "clear"); ``access``
+    applies to every kind and is written by ``model_access``, not onto the row."""
+    sent = data.model_dump(exclude={"kind", "catalog_id", "access"}, exclude_unset=True)
     return {k: v for k, v in sent.items() if k in data.model_fields_set}
 
 
@@ -99,6 +100,8 @@ def create_model(session: Session, actor: Actor, data: ModelCreate) -> ModelOut:
         raise InvalidInput("'display_name' is required.", param="display_name", code="required")
     row.slug = slugs.allocate(session, actor.workspace_id, sent.get("slug"), row.display_name)
     session.add(row)
+    if data.access is not None:
+        model_access.set_access(session, actor, row, data.access)
     audit.record(
         session, actor, "model.create", "model", row.id, kind=row.kind, catalog_id=row.catalog_id
     )
@@ -115,7 +118,12 @@ def update_model(session: Session, actor: Actor, model_id: str, data: ModelUpdat
         row.slug = slugs.allocate(session, actor.workspace_id, sent["slug"], row.display_name)
     apply_fields(row, {k: v for k, v in sent.items() if k != "slug"})
     check_required(row.kind, row)
-    audit.record(session, actor, "model.update", "model", row.id, fields=sorted(sent))
+    if "access" in data.model_fields_set:
+        if data.access is None:
+            raise InvalidInput("'access' cannot be null.", param="access", code="null_not_allowed")
+        model_access.set_access(session, actor, row, data.access)
+    changed = sorted(sent) + (["access"] if "access" in data.model_fields_set else [])
+    audit.record(session, actor, "model.update", "model", row.id, fields=sorted(changed))
     session.commit()
     return to_out(session, [row])[0]
 
@@ -157,6 +165,7 @@ def delete_model(session: Session, actor: Actor, model_id: str) -> None:
         )
     session.execute(delete(FallbackRow).where(FallbackRow.model_id == row.id))
     session.execute(delete(DeploymentRow).where(DeploymentRow.model_id == row.id))
+    model_access.delete_for_model(session, row.id)
     session.execute(
         update(UserRow)
         .where(UserRow.workspace_id == actor.workspace_id, UserRow.default_model_id == row.id)
@@ -203,7 +212,11 @@ def to_out(session: Session, rows: Sequence[ModelRow]) -> list[ModelOut]:
         fallbacks[link.model_id].append(
             FallbackRef(id=target.id, slug=target.slug, display_name=target.display_name)
         )
-    return [_row_out(row, deployments[row.id], fallbacks[row.id]) for row in rows]
+    access = model_access.groups_of_models(session, ids)
+    return [
+        _row_out(row, deployments[row.id], fallbacks[row.id], access.get(row.id, []))
+        for row in rows
+    ]
 
 
 def deployment_out(dep: DeploymentRow, key: ModelKeyRow) -> DeploymentOut:
@@ -219,8 +232,16 @@ def deployment_out(dep: DeploymentRow, key: ModelKeyRow) -> DeploymentOut:
     )
 
 
-def _row_out(row: ModelRow, deps: list[DeploymentOut], fbs: list[FallbackRef]) -> ModelOut:
+def _row_out(
+    row: ModelRow, deps: list[DeploymentOut], fbs: list[FallbackRef], group_ids: list[str]
+) -> ModelOut:
     completion, image, embedding = (row.kind == k for k in ("completion", "image", "embedding"))
+    access = model_access.access_out(row, group_ids)
+    warnings = warnings_for(row, len(deps))
+    if access.mode == "groups" and not access.group_ids:
+        warnings.append(
+            "Restricted to groups but given to none: only admins and owners can use it."
+        )
     max_images = (
         MaxImagesPerUser(count=row.max_images_count, window_hours=row.max_images_window_hours)
         if row.max_images_count and row.max_images_window_hours
@@ -259,7 +280,8 @@ def _row_out(row: ModelRow, deps: list[DeploymentOut], fbs: list[FallbackRef]) -
         embedding_dimensions=row.embedding_dimensions if embedding else None,
         deployments=deps,
         fallbacks=fbs,
-        warnings=warnings_for(row, len(deps)),
+        access=access,
+        warnings=warnings,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

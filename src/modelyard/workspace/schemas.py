@@ -159,6 +159,16 @@ class CapabilitiesInput(Input):
     responses_api: bool | None = None
 
 
+class ModelAccess(Input):
+    """Who may use a model: everyone (the default), or only the members of ``group_ids``;
+    admins and owners always may. ``groups`` with no group leaves it to admins only."""
+
+    mode: Literal["everyone", "groups"]
+    group_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] = Field(
+        default_factory=list, max_length=1000
+    )
+
+
 class ModelFields(Input):
     """Every writable model field; which ones a model may carry depends on its kind and origin."""
 
@@ -186,6 +196,7 @@ class ModelFields(Input):
     max_images_per_user: MaxImagesPerUser | None = None
     similarity_threshold: Decimal | None = Field(default=None, ge=Decimal("0.1"), le=Decimal("1"))
     embedding_dimensions: int | None = Field(default=None, gt=0, le=100_000)
+    access: ModelAccess | None = None
 
 
 class ModelCreate(ModelFields):
@@ -247,6 +258,7 @@ class ModelOut(BaseModel):
     embedding_dimensions: int | None
     deployments: list[DeploymentOut]
     fallbacks: list[FallbackRef]
+    access: ModelAccess
     warnings: list[str]
     created_at: datetime
     updated_at: datetime
@@ -296,6 +308,7 @@ class UserOut(BaseModel):
     role: Role
     language: Language
     default_model_id: str | None
+    group_ids: list[str] = Field(default_factory=list)
     created_at: datetime
 
 
