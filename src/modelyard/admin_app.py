@@ -70,6 +70,7 @@ def build_api_app(state: State) -> FastAPI:
     from modelyard.admin_api import (
         assistant_routes,
         catalog_routes,
+        group_routes,
         key_routes,
         knowledge_routes,
         model_routes,
@@ -86,6 +87,7 @@ def build_api_app(state: State) -> FastAPI:
         key_routes,
         model_routes,
         user_routes,
+        group_routes,
         assistant_routes,
         usage_routes,
         knowledge_routes,
