@@ -30,6 +30,11 @@ def create_user(data: UserCreate, actor: AdminDep, session: SessionDep) -> UserO
     return users.create_user(session, actor, data)
 
 
+@router.get("/users/{user_id}")
+def get_user(user_id: str, actor: AdminDep, session: SessionDep) -> UserOut:
+    return users.get_user(session, actor, user_id)
+
+
 @router.patch("/users/{user_id}")
 def update_user(user_id: str, data: UserUpdate, actor: AdminDep, session: SessionDep) -> UserOut:
     return users.update_user(session, actor, user_id, data)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from modelyard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from modelyard.security import hash_password, validate_password
 from modelyard.storage.tables import ModelRow, UserRow, WorkspaceRow
-from modelyard.workspace import audit, ranks, web_sessions
+from modelyard.workspace import audit, model_access, ranks, web_sessions
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.ids import new_id
 from modelyard.workspace.schemas import (
@@ -20,8 +20,19 @@ from modelyard.workspace.schemas import (
 )
 
 
-def user_out(row: UserRow) -> UserOut:
-    return UserOut.model_validate(row, from_attributes=True)
+def user_out(session: Session, row: UserRow) -> UserOut:
+    return users_out(session, [row])[0]
+
+
+def users_out(session: Session, rows: list[UserRow]) -> list[UserOut]:
+    """Render users with their group ids in one more query, whatever the count."""
+    groups = model_access.groups_of_users(session, [row.id for row in rows])
+    return [
+        UserOut.model_validate(row, from_attributes=True).model_copy(
+            update={"group_ids": groups.get(row.id, [])}
+        )
+        for row in rows
+    ]
 
 
 def load_user(session: Session, actor: Actor, user_id: str) -> UserRow:
@@ -65,7 +76,7 @@ def create_user(session: Session, actor: Actor, data: UserCreate) -> UserOut:
     row = add_user(session, actor.workspace_id, data)
     audit.record(session, actor, "user.create", "user", row.id, role=row.role)
     session.commit()
-    return user_out(row)
+    return user_out(session, row)
 
 
 def update_user(session: Session, actor: Actor, user_id: str, data: UserUpdate) -> UserOut:
@@ -94,7 +105,7 @@ def update_user(session: Session, actor: Actor, user_id: str, data: UserUpdate) 
         web_sessions.end_all(session, row.id)  # a reset locks out whoever held a session
     audit.record(session, actor, "user.update", "user", row.id, fields=sorted(sent))
     session.commit()
-    return user_out(row)
+    return user_out(session, row)
 
 
 def _owner_count(session: Session, workspace_id: str) -> int:
@@ -115,11 +126,16 @@ def list_users(session: Session, actor: Actor) -> list[UserOut]:
         .where(UserRow.workspace_id == actor.workspace_id)
         .order_by(UserRow.created_at)
     )
-    return [user_out(row) for row in rows]
+    return users_out(session, list(rows))
+
+
+def get_user(session: Session, actor: Actor, user_id: str) -> UserOut:
+    actor.require_admin()
+    return user_out(session, load_user(session, actor, user_id))
 
 
 def get_me(session: Session, actor: Actor) -> UserOut:
-    return user_out(load_user(session, actor, actor.user_id))
+    return user_out(session, load_user(session, actor, actor.user_id))
 
 
 def get_default_model(session: Session, actor: Actor) -> DefaultModelOut:
@@ -157,7 +173,13 @@ def set_default_model(session: Session, actor: Actor, data: DefaultModelSet) -> 
     model: ModelRow | None = None
     if data.model_id is not None:
         model = session.get(ModelRow, data.model_id)
-        if model is None or model.workspace_id != actor.workspace_id:
+        # A model this user may not use (restricted to other groups) does not exist for them,
+        # as on ``/v1``: the same 404 as an unknown id.
+        if (
+            model is None
+            or model.workspace_id != actor.workspace_id
+            or not model_access.may_use(session, actor.user_id, actor.role, model)
+        ):
             raise NotFound(f"No model with id '{data.model_id}'.", param="model_id")
         check_default_candidate(model)
     user.default_model_id = model.id if model else None
@@ -185,7 +207,7 @@ def update_me(session: Session, actor: Actor, data: UserUpdate) -> UserOut:
         row.language = data.language
     audit.record(session, actor, "user.update_me", "user", row.id, fields=sorted(sent))
     session.commit()
-    return user_out(row)
+    return user_out(session, row)
 
 
 def find_for_sign_in(session: Session, email: str) -> list[tuple[str, str]]:
@@ -220,8 +242,8 @@ def find_signed_in(
 def default_candidates(
     session: Session, actor: Actor
 ) -> list[tuple[ModelRow, InvalidInput | None]]:
-    """The visible completion models, each with why it cannot be this user's default (None when
-    it can): ``check_default_candidate``'s own refusal, so a page offers exactly what
+    """The visible completion models this user may use, each with why it cannot be their default
+    (None when it can): ``check_default_candidate``'s own refusal, so a page offers exactly what
     ``set_default_model`` accepts."""
     rows = session.scalars(
         select(ModelRow)
@@ -233,7 +255,7 @@ def default_candidates(
         .order_by(ModelRow.display_name)
     )
     out: list[tuple[ModelRow, InvalidInput | None]] = []
-    for row in rows:
+    for row in model_access.usable_by(session, actor.user_id, actor.role, list(rows)):
         try:
             check_default_candidate(row)
         except InvalidInput as refusal:
