@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from modelyard.errors import ModelyardError
+from modelyard.routing.access import member_may_use
 from modelyard.web import i18n
 from modelyard.web.auth import FormDep, UserDep, WebUser
 from modelyard.web.pages import GENERAL, field_errors, finish, form_values, render, services_of
@@ -62,8 +63,13 @@ async def _home(
         candidates = users.default_candidates(db, user.actor)
     context = member_context(request, user)
     t = context["t"]
+    groups = config.user_groups.get(user.actor.user_id, frozenset())
     usable = sorted(
-        (m for m in config.models_by_slug.values() if m.visible),
+        (
+            m
+            for m in config.models_by_slug.values()
+            if m.visible and member_may_use(m, groups, is_admin=user.actor.is_admin)
+        ),
         key=lambda m: (m.kind, m.display_name.lower()),
     )
     rows = [
