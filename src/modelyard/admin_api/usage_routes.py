@@ -1,9 +1,13 @@
-"""``/api/usage`` (totals grouped by user, model, deployment or day) and its CSV export.
+"""``/api/usage`` (totals grouped by user, model, deployment, day or group) and its CSV export.
 
 Costs are given twice: ``cost_usd`` as a JSON number for charts and quick reading, and
 ``cost_usd_exact`` as the exact decimal string (sums of the stored exact costs) for anything that
 adds them up or bills on them. Time bounds are echoed as ISO 8601 UTC; ``to`` is exclusive (a
 date-only ``to`` includes that whole day).
+
+With ``group_by=group`` a call counts in every group its user belongs to now (a user in two
+groups counts in both; ``key: null`` gathers users in no group), so the rows may add up to more
+than ``totals``, which count each call once.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from modelyard.usage.reports import (
     UsageTotals,
     exact_text,
     parse_range,
-    totals_of,
+    report_totals,
     usage_report,
 )
 
@@ -63,15 +67,20 @@ def usage(
     """The workspace's usage in the range, one row per group, and the totals."""
     span = parse_range(start, to)
     rows = usage_report(session, actor.workspace_id, group_by, span.start, span.end)
-    return JSONBytesResponse(
-        {
-            "from": span.start.isoformat(),
-            "to": span.end.isoformat(),
-            "group_by": group_by,
-            "rows": [_row(row) for row in rows],
-            "totals": _totals(totals_of(rows)),
-        }
-    )
+    totals = report_totals(session, actor.workspace_id, group_by, rows, span.start, span.end)
+    body: dict[str, Any] = {
+        "from": span.start.isoformat(),
+        "to": span.end.isoformat(),
+        "group_by": group_by,
+        "rows": [_row(row) for row in rows],
+        "totals": _totals(totals),
+    }
+    if group_by == "group":
+        body["note"] = (
+            "A call counts in every group its user belongs to now (a user in two groups counts "
+            "in both; key null: users in no group); totals count each call once."
+        )
+    return JSONBytesResponse(body)
 
 
 @router.get("/export.csv")

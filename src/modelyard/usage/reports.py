@@ -20,9 +20,12 @@ from sqlalchemy import ColumnElement, ColumnExpressionArgument, String, case, fu
 from sqlalchemy.orm import Session
 
 from modelyard.errors import InvalidInput
-from modelyard.storage.tables import ModelRow, UsageRow, UserRow
+from modelyard.storage.tables import GroupMemberRow, GroupRow, ModelRow, UsageRow, UserRow
 
-GROUPS = ("user", "model", "deployment", "day")
+GROUPS = ("user", "model", "deployment", "day", "group")
+# Groupings where one call may count in several rows (a user in two groups counts in both):
+# their totals are taken from the calls themselves, never by adding the rows up.
+OVERLAPPING = frozenset({"group"})
 DEFAULT_DAYS = 30
 # Sums of exact costs must not round: 28 significant digits (the default) could, in theory.
 EXACT = Context(prec=80)
@@ -119,7 +122,8 @@ class UsageTotals:
 
 @dataclass(slots=True)
 class ReportRow:
-    """One group: ``key`` (user id, model id, deployment id or ISO date) and a readable label."""
+    """One group: ``key`` (user id, model id, deployment id, ISO date or group id; None for
+    calls of users in no group) and a readable label."""
 
     key: str | None
     label: str | None
@@ -162,6 +166,8 @@ def usage_report(
         key, label = UsageRow.model_id, func.coalesce(ModelRow.slug, UsageRow.model_slug)
     elif group_by == "deployment":
         key = label = UsageRow.deployment_id
+    elif group_by == "group":  # by today's membership: records do not keep the groups
+        key, label = GroupMemberRow.group_id, GroupRow.name
     else:
         key = label = _day(session)
     statement = select(
@@ -176,6 +182,10 @@ def usage_report(
         statement = statement.outerjoin(UserRow, UserRow.id == UsageRow.user_id)
     elif group_by == "model":
         statement = statement.outerjoin(ModelRow, ModelRow.id == UsageRow.model_id)
+    elif group_by == "group":
+        statement = statement.outerjoin(
+            GroupMemberRow, GroupMemberRow.user_id == UsageRow.user_id
+        ).outerjoin(GroupRow, GroupRow.id == GroupMemberRow.group_id)
     statement = statement.where(
         UsageRow.workspace_id == workspace_id,
         UsageRow.started_at >= start,
@@ -191,6 +201,20 @@ def usage_report(
     else:
         rows.sort(key=lambda r: (-r.totals.cost_usd, -r.totals.requests, r.key or ""))
     return rows
+
+
+def report_totals(
+    session: Session,
+    workspace_id: str,
+    group_by: str,
+    rows: list[ReportRow],
+    start: datetime,
+    end: datetime,
+) -> UsageTotals:
+    """The totals of a report: each call once, even where it counts in several rows."""
+    if group_by in OVERLAPPING:
+        rows = usage_report(session, workspace_id, "deployment", start, end)
+    return totals_of(rows)
 
 
 def totals_of(rows: list[ReportRow]) -> UsageTotals:
