@@ -144,11 +144,12 @@ def who_can_use(session: Session, actor: Actor, model: ModelRow) -> ModelAccessR
     actor.require_admin()
     group_ids = groups_of_models(session, [model.id]).get(model.id, [])
     governed = _governed(model, group_ids)
-    names = dict(
-        session.execute(select(GroupRow.id, GroupRow.name).where(GroupRow.id.in_(group_ids)))
-        if group_ids
-        else []
-    )
+    names: dict[str, str] = {
+        group_id: name
+        for group_id, name in session.execute(
+            select(GroupRow.id, GroupRow.name).where(GroupRow.id.in_(group_ids))
+        )
+    }
     people = list(
         session.scalars(
             select(UserRow)
