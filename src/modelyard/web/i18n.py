@@ -1,8 +1,8 @@
 """The members' pages in English and German: one string table, picked by ``user.language``.
 
-Only the pages members use are translated (the admin settings stay English, as the product
-document writes them). A key missing in German falls back to English, so a new label can never
-break a page.
+Only the pages members use are translated, and the groups settings page (the other admin
+settings stay English, as the product document writes them). A key missing in German falls
+back to English, so a new label can never break a page.
 """
 
 from __future__ import annotations
@@ -87,6 +87,46 @@ _EN: dict[str, str] = {
     "playground_failed": "The call failed:",
     "playground_none": "No completion model is available to you yet.",
     "playground_noscript": "The playground needs JavaScript to stream the answer.",
+    "nav_groups": "Settings: Groups",
+    "groups_title": "Groups",
+    "groups_intro": (
+        "Give models to teams, not model by model: a model restricted to groups can be used "
+        "only by their members. Admins and owners are never restricted."
+    ),
+    "groups_list": "All groups",
+    "groups_none": "No groups yet.",
+    "groups_name": "Name",
+    "groups_description": "Description",
+    "groups_members": "Members",
+    "groups_models": "Models",
+    "groups_new": "New group",
+    "groups_create": "Create group",
+    "groups_details": "Name and description",
+    "groups_save": "Save",
+    "groups_back": "All groups",
+    "groups_members_legend": "Users in this group",
+    "groups_members_save": "Save members",
+    "groups_no_users": "This workspace has no users yet.",
+    "groups_models_legend": "Models this group may use",
+    "groups_models_hint": (
+        "Checking a model that is open to everyone restricts it to its groups: from then on only "
+        "their members (and admins) can use it. A model unchecked here keeps its other groups."
+    ),
+    "groups_models_save": "Save models",
+    "groups_no_models": "This workspace has no models yet.",
+    "groups_everyone": "open to everyone",
+    "groups_restricted_to": "restricted to:",
+    "groups_no_group": "restricted, no group yet (admins only)",
+    "groups_delete": "Delete group",
+    "groups_delete_hint": (
+        "Members lose the models they had only through this group. A model no group has any "
+        "more is left to admins and owners until it is given to a group or opened to everyone."
+    ),
+    "groups_saved_created": "Group created.",
+    "groups_saved_saved": "Group saved.",
+    "groups_saved_members": "Members saved: the change applies to their next call.",
+    "groups_saved_models": "Models saved: the change applies to the next call.",
+    "groups_saved_deleted": "Group deleted.",
 }
 
 _DE: dict[str, str] = {
@@ -168,6 +208,48 @@ _DE: dict[str, str] = {
     "playground_failed": "Der Aufruf ist fehlgeschlagen:",
     "playground_none": "Ihnen steht noch kein Textmodell zur Verfügung.",
     "playground_noscript": "Der Playground benötigt JavaScript, um die Antwort zu streamen.",
+    "nav_groups": "Einstellungen: Gruppen",
+    "groups_title": "Gruppen",
+    "groups_intro": (
+        "Modelle an Teams vergeben statt Modell für Modell: Ein auf Gruppen beschränktes Modell "
+        "können nur deren Mitglieder verwenden. Admins und Owner sind nie beschränkt."
+    ),
+    "groups_list": "Alle Gruppen",
+    "groups_none": "Noch keine Gruppen.",
+    "groups_name": "Name",
+    "groups_description": "Beschreibung",
+    "groups_members": "Mitglieder",
+    "groups_models": "Modelle",
+    "groups_new": "Neue Gruppe",
+    "groups_create": "Gruppe erstellen",
+    "groups_details": "Name und Beschreibung",
+    "groups_save": "Speichern",
+    "groups_back": "Alle Gruppen",
+    "groups_members_legend": "Personen in dieser Gruppe",
+    "groups_members_save": "Mitglieder speichern",
+    "groups_no_users": "Dieser Workspace hat noch keine Personen.",
+    "groups_models_legend": "Modelle, die diese Gruppe verwenden darf",
+    "groups_models_hint": (
+        "Wird ein für alle freigegebenes Modell angekreuzt, ist es danach auf seine Gruppen "
+        "beschränkt: Nur deren Mitglieder (und Admins) können es dann verwenden. Ein hier "
+        "abgewähltes Modell behält seine anderen Gruppen."
+    ),
+    "groups_models_save": "Modelle speichern",
+    "groups_no_models": "Dieser Workspace hat noch keine Modelle.",
+    "groups_everyone": "für alle freigegeben",
+    "groups_restricted_to": "beschränkt auf:",
+    "groups_no_group": "beschränkt, noch keine Gruppe (nur Admins)",
+    "groups_delete": "Gruppe löschen",
+    "groups_delete_hint": (
+        "Mitglieder verlieren die Modelle, die sie nur über diese Gruppe hatten. Ein Modell, das "
+        "keine Gruppe mehr hat, bleibt Admins und Ownern vorbehalten, bis es einer Gruppe "
+        "gegeben oder für alle freigegeben wird."
+    ),
+    "groups_saved_created": "Gruppe erstellt.",
+    "groups_saved_saved": "Gruppe gespeichert.",
+    "groups_saved_members": "Mitglieder gespeichert: Die Änderung gilt ab dem nächsten Aufruf.",
+    "groups_saved_models": "Modelle gespeichert: Die Änderung gilt ab dem nächsten Aufruf.",
+    "groups_saved_deleted": "Gruppe gelöscht.",
 }
 
 _TABLES: dict[str, Mapping[str, str]] = {"en": _EN, "de": {**_EN, **_DE}}
