@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from modelyard.web import (
     auth,
+    group_pages,
     key_pages,
     knowledge_pages,
     member_pages,
@@ -54,6 +55,7 @@ def install(app: FastAPI) -> None:
         key_pages,
         usage_pages,
         knowledge_pages,
+        group_pages,
         member_pages,
         playground,
     ):
