@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from modelyard.storage.tables import WorkspaceRow
+from modelyard.workspace import groups
 from tests.support import Workspace, create_chat_model, error_of, new_workspace, ok
 
 
@@ -295,3 +297,16 @@ def test_deleting_a_model_removes_its_access(ws: Workspace) -> None:
         ok(api.put(f"/api/groups/{group['id']}/models", json={"model_ids": [chat["id"]]}))
         ok(api.delete(f"/api/models/{chat['id']}"), 204)
         assert ok(api.get(f"/api/groups/{group['id']}"))["model_ids"] == []
+
+
+def test_a_name_taken_between_the_check_and_the_write_is_a_409(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ws.owner() as api:
+        _group(api, "Raced")
+        # The other admin's insert lands after this request checked: its check sees nothing.
+        monkeypatch.setattr(groups, "_check_name_free", lambda *args: None)
+        error = error_of(api.post("/api/groups", json={"name": "Raced"}), 409)
+        monkeypatch.undo()
+        assert error["param"] == "name"
+        assert [g["name"] for g in ok(api.get("/api/groups"))] == ["Raced"]

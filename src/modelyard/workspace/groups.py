@@ -2,7 +2,9 @@
 
 Model access is given by group, not model by model: ``set_models`` gives a group several
 models in one change. Every change is audited, and the audit row bumps the workspace's
-``config_version``, so every gateway process reloads who may use what on its next call.
+``config_version``, so every gateway process reloads who may use what on its next call. A
+concurrent write the constraints refuse (the same name twice) is the 409 of
+``storage.integrity``, naming the field.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from modelyard.errors import Conflict, InvalidInput, NotFound
@@ -53,17 +54,6 @@ def _check_name_free(session: Session, actor: Actor, name: str, own_id: str | No
         raise Conflict(f"A group named '{name}' already exists.", param="name", code="name_taken")
 
 
-def _commit_named(session: Session, name: str) -> None:
-    """Commit; a concurrent create of the same name loses with the same 409."""
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(
-            f"A group named '{name}' already exists.", param="name", code="name_taken"
-        ) from None
-
-
 def create_group(session: Session, actor: Actor, data: GroupCreate) -> GroupOut:
     actor.require_admin()
     _check_name_free(session, actor, data.name, None)
@@ -75,7 +65,7 @@ def create_group(session: Session, actor: Actor, data: GroupCreate) -> GroupOut:
     )
     session.add(row)
     audit.record(session, actor, "group.create", "group", row.id)
-    _commit_named(session, data.name)
+    session.commit()
     return _outs(session, [row])[0]
 
 
@@ -107,7 +97,7 @@ def update_group(session: Session, actor: Actor, group_id: str, data: GroupUpdat
     if data.description is not None:
         row.description = data.description
     audit.record(session, actor, "group.update", "group", row.id, fields=sorted(sent))
-    _commit_named(session, row.name)
+    session.commit()
     return _outs(session, [row])[0]
 
 
