@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from modelyard.errors import ModelyardError, Unauthenticated
 from modelyard.llm_types import Usage
@@ -13,10 +15,13 @@ from modelyard.providers.http import UpstreamClient
 from modelyard.routing.config_store import Caller, ConfigStore
 from modelyard.routing.image_quota import ImageQuota
 from modelyard.routing.router import Routed, Router
-from modelyard.routing.snapshot import ModelConfig
+from modelyard.routing.snapshot import DeploymentConfig, ModelConfig
 from modelyard.services import Services
-from modelyard.usage.cost import cost_usd
-from modelyard.usage.meter import CallRecord, Meter
+from modelyard.usage.cost import ZERO, cost_usd
+from modelyard.usage.meter import CallRecord, Meter, new_record_id
+from modelyard.usage.pending import UNKNOWN_ERROR, UNKNOWN_STATUS
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,7 +43,9 @@ class GatewayContext:
 
 @dataclass
 class CallMeter:
-    """Collects one call's facts and hands exactly one record to the meter, success or not."""
+    """Collects one call's facts and hands exactly one record to the meter, success or not;
+    before each upstream attempt (``upstream``), a pending record of the estimate, so that a
+    process killed while the provider has the call still records it."""
 
     ctx: GatewayContext
     caller: Caller
@@ -47,7 +54,75 @@ class CallMeter:
     started: float
     started_at: datetime
     stream: bool = False
+    request_id: str | None = None
     path: list[str] = field(default_factory=list)
+    id: str = field(default_factory=new_record_id)
+    _estimates: dict[str | None, Usage] = field(default_factory=dict)
+    _ended: bool = False
+
+    def expect(
+        self,
+        input_tokens: int,
+        output_tokens: int = 0,
+        images: int = 0,
+        model: ModelConfig | None = None,
+    ) -> None:
+        """What the router reserves for the call (on ``model``, or on any): the pending
+        record's usage."""
+        usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens, images=images)
+        self._estimates[model.id if model is not None else None] = usage
+
+    def upstream(
+        self, attempt: Callable[[ModelConfig, DeploymentConfig], Awaitable[T]]
+    ) -> Callable[[ModelConfig, DeploymentConfig], Awaitable[T]]:
+        """``attempt`` with the pending record written just before each upstream call; an
+        attempt ended by something else than a gateway error (cancelled, a bug) is recorded
+        here, since the handler records only gateway errors."""
+
+        async def attempted(model: ModelConfig, deployment: DeploymentConfig) -> T:
+            self._begin(model, deployment)
+            try:
+                return await attempt(model, deployment)
+            except ModelyardError:
+                raise
+            except BaseException as exc:
+                left = isinstance(exc, asyncio.CancelledError)
+                usage = Usage(input_tokens=self._estimate(model).input_tokens)
+                error = "The call was cancelled." if left else "The call failed unexpectedly."
+                self._record(model, deployment.id, usage, 499 if left else 500, error)
+                raise
+
+        return attempted
+
+    def _estimate(self, model: ModelConfig) -> Usage:
+        estimates = self._estimates
+        return estimates.get(model.id) or estimates.get(None) or Usage()
+
+    def _begin(self, model: ModelConfig, deployment: DeploymentConfig) -> None:
+        if self._ended:
+            return
+        self.ctx.meter.begin(
+            CallRecord(
+                workspace_id=self.caller.workspace_id,
+                user_id=self.caller.user_id,
+                api_key_id=self.caller.api_key_id,
+                endpoint=self.endpoint,
+                model_id=model.id,
+                model_slug=model.slug,
+                deployment_id=deployment.id,
+                status=UNKNOWN_STATUS,
+                usage=self._estimate(model),
+                prices=model.prices,
+                cost_usd=ZERO,  # priced at replay, off the hot path
+                latency_ms=0.0,
+                started_at=self.started_at,
+                fallback_path=[*self.path, f"{model.slug}/{deployment.id}"],
+                error=UNKNOWN_ERROR,
+                stream=self.stream,
+                request_id=self.request_id,
+                id=self.id,
+            )
+        )
 
     def _record(
         self,
@@ -57,6 +132,9 @@ class CallMeter:
         status: int,
         error: str | None,
     ) -> None:
+        if self._ended:  # one record per call
+            return
+        self._ended = True
         self.ctx.meter.record(
             CallRecord(
                 workspace_id=self.caller.workspace_id,
@@ -75,6 +153,8 @@ class CallMeter:
                 fallback_path=list(self.path),
                 error=error,
                 stream=self.stream,
+                request_id=self.request_id,
+                id=self.id,
             )
         )
 

@@ -1,7 +1,8 @@
 """The usage journal on disk, and the idempotent batch insert into ``usage_records``.
 
 A journal line is one ``usage_records`` row as JSON (decimals as exact strings, ``started_at`` in
-ISO 8601). Files are named ``<instance>-<seq>.jsonl``; ``<instance>.lock`` is held with
+ISO 8601). Files are named ``<instance>-<seq>.jsonl`` (ended calls) and ``<instance>-<seq>.pending``
+(calls at an upstream, see :mod:`modelyard.usage.pending`); ``<instance>.lock`` is held with
 ``flock`` by the live process that writes them, so a process starting next to it (same data
 directory) never takes its files, while the lock of a killed process is free at once (the
 kernel drops it with the process).
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 COLUMNS = tuple(column.name for column in UsageRow.__table__.columns)
+# Ended calls' records, and the pending lines of calls at an upstream (usage/pending.py).
+JOURNAL_SUFFIX, PENDING_SUFFIX = ".jsonl", ".pending"
+SUFFIXES = (JOURNAL_SUFFIX, PENDING_SUFFIX)
 INSERT_CHUNK = 1000
 # SQLite rows go to the driver this many at a time. Turning rows into driver tuples holds the
 # GIL (the driver lets it go while SQLite writes each row); a whole batch of a busy second
@@ -56,7 +60,7 @@ def _decimal(value: Decimal | None) -> str | None:
     return text
 
 
-def to_row(call: CallRecord) -> Row:
+def to_row(call: CallRecord, outcome: str | None = None) -> Row:
     """The ``usage_records`` row of a call; decimals become exact strings (orjson-ready)."""
     usage, prices = call.usage, call.prices
     error = call.error
@@ -89,7 +93,7 @@ def to_row(call: CallRecord) -> Row:
         "error": error[:_ERROR_MAX] if error is not None else None,
         "started_at": call.started_at,
         "request_id": call.request_id,
-        "outcome": None,
+        "outcome": outcome,
     }
 
 
@@ -231,7 +235,7 @@ def _orphan_instances(directory: Path, own: str) -> Iterable[str]:
     """Instances with journal files or a lock file in ``directory``, other than ``own``."""
     names: set[str] = set()
     for entry in directory.iterdir():
-        if entry.suffix == ".jsonl":
+        if entry.suffix in SUFFIXES:
             names.add(entry.stem.rpartition("-")[0])
         elif entry.suffix == ".lock":
             names.add(entry.stem)
@@ -328,8 +332,10 @@ class JournalWriter:
             if not other.acquire():
                 continue  # its process is alive and still owns them
             try:
-                for path in sorted(self.directory.glob(f"{instance}-*.jsonl")):
-                    target = next_path()
+                for path in sorted(self.directory.glob(f"{instance}-*")):
+                    if path.suffix not in SUFFIXES:
+                        continue
+                    target = next_path().with_suffix(path.suffix)
                     path.rename(target)
                     adopted.append(target)
             finally:

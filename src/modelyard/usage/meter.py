@@ -67,7 +67,11 @@ class CallRecord:
 
 
 class Meter(Protocol):
-    def record(self, call: CallRecord) -> None: ...
+    def begin(self, call: CallRecord) -> None:
+        """Before an upstream attempt: the call as it stands if it never ends (its estimate)."""
+
+    def record(self, call: CallRecord) -> None:
+        """The call ended (same ``id`` as its ``begin``)."""
 
 
 class MemoryMeter:
@@ -75,9 +79,14 @@ class MemoryMeter:
 
     def __init__(self, keep: int = 10_000) -> None:
         self.records: list[CallRecord] = []
+        self.pending: dict[str, CallRecord] = {}
         self._keep = keep
 
+    def begin(self, call: CallRecord) -> None:
+        self.pending[call.id] = call
+
     def record(self, call: CallRecord) -> None:
+        self.pending.pop(call.id, None)
         self.records.append(call)
         if len(self.records) > self._keep:
             del self.records[: len(self.records) - self._keep]

@@ -36,8 +36,10 @@ Durability, measured by ``tests/usage/test_durability.py``
 - Power loss or a kernel crash (not a process crash) may lose the journal lines the kernel had
   not yet written back (``vm.dirty_expire_centisecs``, 30 s by default) that were also not yet in
   the database, i.e. at most ~50 ms of calls plus any backlog of a database outage.
-- Streamed chat calls are recorded after their last chunk was sent: a kill in that window of
-  microseconds loses the record of a call whose answer had arrived.
+- Calls at an upstream when the process is killed: ``begin()`` wrote their pending line before
+  the upstream request (:mod:`modelyard.usage.pending`); the next start stores each one without
+  an ended record as ``outcome = unknown_outcome``, status 500, with the reserved estimate.
+  Measured by ``tests/usage/test_pending_kill.py``: every call in flight has a row.
 """
 
 from __future__ import annotations
@@ -56,8 +58,23 @@ from pathlib import Path
 import orjson
 from sqlalchemy import Engine
 
-from modelyard.usage.journal import JournalWriter, Row, insert_rows, read_journal, to_row
+from modelyard.usage.journal import (
+    JOURNAL_SUFFIX,
+    PENDING_SUFFIX,
+    JournalWriter,
+    Row,
+    insert_rows,
+    read_journal,
+    to_row,
+)
 from modelyard.usage.meter import CallRecord
+from modelyard.usage.pending import (
+    COMPACT_S,
+    PendingJournal,
+    pending_line,
+    unknown_rows,
+    write_rows,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +121,8 @@ class UsageRecorder:
         self._interval = interval_s
         self._lock = threading.Lock()  # record() against sealing: file and queue move together
         self._journal = JournalWriter(directory, self.instance)
+        self._calls = PendingJournal(self._next_path)
+        self._compacted = time.monotonic()
         self._queue: list[Row] = []
         self._journaled = True  # every queued row also made it into the current file
         self._pending: deque[_Sealed] = deque()
@@ -117,15 +136,23 @@ class UsageRecorder:
 
     # -- the hot path ---------------------------------------------------------------------------
 
+    def begin(self, call: CallRecord) -> None:
+        """Before an upstream attempt: the call's pending line (its estimate). One write, no
+        lock, no database; the event loop's thread only."""
+        self._calls.begin(call.id, pending_line(call))
+
     def record(self, call: CallRecord) -> None:
         """Journal and queue one call; never blocks on the database, never raises."""
         row = to_row(call)
         line = orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
         with self._lock:
-            if not self._journal.append(line):
+            journaled = self._journal.append(line)
+            if not journaled:
                 self._journaled = False
             self._queue.append(row)
             full = len(self._queue) == self._batch
+        if journaled:  # else the pending line stays: a kill then records the estimate
+            self._calls.end(call.id)
         if full and self._task is not None and self._loop is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 
@@ -213,6 +240,9 @@ class UsageRecorder:
             if self._stopping:
                 return
             try:
+                if time.monotonic() - self._compacted >= COMPACT_S:
+                    self._compacted = time.monotonic()
+                    self._calls.compact()
                 if time.monotonic() >= self._retry_at:
                     await self._flush()
                 elif len(self._queue) >= self._batch:  # backing off: bound memory, not retry
@@ -238,7 +268,11 @@ class UsageRecorder:
         adopted = await asyncio.to_thread(self._journal.adopt_orphans, self._next_path)
         if not adopted:
             return 0
-        self._pending.extend(_Sealed(path, None) for path in adopted)
+        ended = [path for path in adopted if path.suffix == JOURNAL_SUFFIX]
+        pending = [path for path in adopted if path.suffix == PENDING_SUFFIX]
+        if pending:
+            ended.append(await asyncio.to_thread(self._settle_orphans, ended, pending))
+        self._pending.extend(_Sealed(path, None) for path in ended)
         async with self._flushing:
             try:
                 stored = await self._drain()
@@ -247,6 +281,23 @@ class UsageRecorder:
                 return 0
         log.warning("replayed %d usage record(s) from %d journal file(s)", stored, len(adopted))
         return stored
+
+    def _settle_orphans(self, ended: list[Path], pending: list[Path]) -> Path:
+        """Turn the pending lines without an ended record into a journal file of rows with an
+        unknown outcome, then remove the pending files (a crash in between: the next replay
+        pairs the same lines with that file, and adds nothing)."""
+        rows = unknown_rows(ended, pending)
+        path = self._next_path()
+        write_rows(path, rows)
+        for done in pending:
+            done.unlink(missing_ok=True)
+        if rows:
+            log.warning(
+                "%d call(s) were at an upstream when their process died: recorded with an "
+                "unknown outcome and estimated usage (unless already stored)",
+                len(rows),
+            )
+        return path
 
     def _next_path(self) -> Path:
         with self._lock:
@@ -270,6 +321,7 @@ class UsageRecorder:
         self._close()
 
     def _close(self) -> None:
+        self._calls.close()
         with self._lock:
             self._journal.close(drop_current=not self._queue)
 
