@@ -26,6 +26,7 @@ from modelyard.llm_types import (
     Usage,
     UsageReport,
 )
+from modelyard.request_ids import request_id_of
 from modelyard.routing import dispatch
 from modelyard.routing.policy import shape_chat
 from modelyard.routing.router import Routed
@@ -69,12 +70,22 @@ async def chat_completions(ctx: GatewayContext, request: Request) -> Response:
     chat = inbound.chat_request(body)
     config = await ctx.config.workspace(caller.workspace_id)
     chat, primary = await resolve_chat(ctx, config, caller, chat)
-    meter = CallMeter(ctx, caller, "chat", primary, started, started_at, stream=chat.stream)
+    meter = CallMeter(
+        ctx,
+        caller,
+        "chat",
+        primary,
+        started,
+        started_at,
+        stream=chat.stream,
+        request_id=request_id_of(request.scope),
+    )
     prepared: dict[str, tuple[ChatRequest, int]] = {}
 
     def prepare(model: ModelConfig) -> int:
         shaped, prompt = shape_chat(model, chat)
         prepared[model.id] = (shaped, prompt)
+        meter.expect(prompt, shaped.max_tokens or 0, model=model)
         return prompt + (shaped.max_tokens or 0)
 
     chain = ctx.router.chain(config, primary)
@@ -84,7 +95,7 @@ async def chat_completions(ctx: GatewayContext, request: Request) -> Response:
             return await dispatch.chat(ctx.upstream, model, deployment, prepared[model.id][0])
 
         try:
-            routed = await ctx.router.route(chain, prepare, call, meter.path)
+            routed = await ctx.router.route(chain, prepare, meter.upstream(call), meter.path)
         except ModelyardError as exc:
             meter.failed(exc)
             raise
@@ -103,7 +114,7 @@ async def chat_completions(ctx: GatewayContext, request: Request) -> Response:
         return await _open(ctx, model, deployment, prepared[model.id][0])
 
     try:
-        opened = await ctx.router.route(chain, prepare, open_stream, meter.path)
+        opened = await ctx.router.route(chain, prepare, meter.upstream(open_stream), meter.path)
     except ModelyardError as exc:
         meter.failed(exc)
         raise

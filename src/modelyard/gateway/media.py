@@ -17,6 +17,7 @@ from modelyard.gateway.context import CallMeter, GatewayContext
 from modelyard.gateway.http_io import json_body, json_response
 from modelyard.gateway.inbound_images import edit_request, generation_request
 from modelyard.llm_types import EmbeddingResponse, ImageRequest, ImageResponse
+from modelyard.request_ids import request_id_of
 from modelyard.routing import dispatch
 from modelyard.routing.config_store import Caller
 from modelyard.routing.policy import check_image_request
@@ -36,18 +37,27 @@ async def embeddings(ctx: GatewayContext, request: Request) -> Response:
         raise BadRequest("'model' is required.", param="model")
     config = await ctx.config.workspace(caller.workspace_id)
     primary = resolve_model(config, caller, embedding.model, "embedding")
-    meter = CallMeter(ctx, caller, "embeddings", primary, started, started_at)
+    meter = CallMeter(
+        ctx,
+        caller,
+        "embeddings",
+        primary,
+        started,
+        started_at,
+        request_id=request_id_of(request.scope),
+    )
     texts = [t for t in embedding.inputs if isinstance(t, str)]
     tokens = estimate_text_tokens(texts) + sum(
         len(t) for t in embedding.inputs if isinstance(t, list)
     )
+    meter.expect(tokens)
 
     async def call(model: ModelConfig, deployment: DeploymentConfig) -> EmbeddingResponse:
         return await dispatch.embeddings(ctx.upstream, deployment, embedding)
 
     try:
         routed = await ctx.router.route(
-            ctx.router.chain(config, primary), lambda _m: tokens, call, meter.path
+            ctx.router.chain(config, primary), lambda _m: tokens, meter.upstream(call), meter.path
         )
     except ModelyardError as exc:
         meter.failed(exc)
@@ -63,14 +73,16 @@ async def embeddings(ctx: GatewayContext, request: Request) -> Response:
     )
 
 
-async def _images(ctx: GatewayContext, caller: Caller, image: ImageRequest) -> Response:
+async def _images(
+    ctx: GatewayContext, caller: Caller, image: ImageRequest, request_id: str | None
+) -> Response:
     started, started_at = time.perf_counter(), datetime.now(UTC)
     if not image.model:
         raise BadRequest("'model' is required.", param="model")
     config = await ctx.config.workspace(caller.workspace_id)
     primary = resolve_model(config, caller, image.model, "image")
     check_image_request(primary, image)
-    meter = CallMeter(ctx, caller, "images", primary, started, started_at)
+    meter = CallMeter(ctx, caller, "images", primary, started, started_at, request_id=request_id)
     quota = (primary.max_images_count, primary.max_images_window_hours)
     if quota[0] and quota[1]:
         try:
@@ -81,6 +93,9 @@ async def _images(ctx: GatewayContext, caller: Caller, image: ImageRequest) -> R
             meter.failed(exc)
             raise
     tokens = len(image.prompt) // CHARS_PER_TOKEN + IMAGE_TOKENS_ESTIMATE * image.n
+    meter.expect(
+        len(image.prompt) // CHARS_PER_TOKEN, IMAGE_TOKENS_ESTIMATE * image.n, images=image.n
+    )
 
     def prepare(model: ModelConfig) -> int:
         check_image_request(model, image)
@@ -91,7 +106,7 @@ async def _images(ctx: GatewayContext, caller: Caller, image: ImageRequest) -> R
 
     try:
         routed = await ctx.router.route(
-            ctx.router.chain(config, primary), prepare, call, meter.path
+            ctx.router.chain(config, primary), prepare, meter.upstream(call), meter.path
         )
     except ModelyardError as exc:
         if quota[0] and quota[1]:
@@ -111,7 +126,8 @@ async def _images(ctx: GatewayContext, caller: Caller, image: ImageRequest) -> R
 
 async def image_generations(ctx: GatewayContext, request: Request) -> Response:
     caller = await ctx.authenticate(request.headers.get("authorization"))
-    return await _images(ctx, caller, generation_request(await json_body(request)))
+    image = generation_request(await json_body(request))
+    return await _images(ctx, caller, image, request_id_of(request.scope))
 
 
 async def image_edits(ctx: GatewayContext, request: Request) -> Response:
@@ -124,7 +140,7 @@ async def image_edits(ctx: GatewayContext, request: Request) -> Response:
         image = await edit_request(form)
     finally:
         await form.close()
-    return await _images(ctx, caller, image)
+    return await _images(ctx, caller, image, request_id_of(request.scope))
 
 
 async def _parse_form(request: Request) -> FormData:
