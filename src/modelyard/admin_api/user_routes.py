@@ -6,10 +6,8 @@ from fastapi import APIRouter, Response
 
 from modelyard.admin_api.deps import ActorDep, AdminDep, SessionDep
 from modelyard.workspace import api_keys, users
+from modelyard.workspace.key_schemas import ApiKeyCreate, ApiKeyIssued, ApiKeyOut
 from modelyard.workspace.schemas import (
-    ApiKeyCreate,
-    ApiKeyIssued,
-    ApiKeyOut,
     DefaultModelOut,
     DefaultModelSet,
     UserCreate,

@@ -22,7 +22,8 @@ from modelyard.web import i18n
 from modelyard.web.auth import FormDep, UserDep, WebUser
 from modelyard.web.pages import GENERAL, field_errors, finish, form_values, render, services_of
 from modelyard.workspace import api_keys, users
-from modelyard.workspace.schemas import ApiKeyCreate, ApiKeyIssued, DefaultModelSet, UserUpdate
+from modelyard.workspace.key_schemas import ApiKeyCreate, ApiKeyIssued
+from modelyard.workspace.schemas import DefaultModelSet, UserUpdate
 
 router = APIRouter(include_in_schema=False)
 

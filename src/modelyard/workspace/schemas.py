@@ -312,23 +312,6 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
-class ApiKeyCreate(Input):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-
-
-class ApiKeyOut(BaseModel):
-    id: str
-    user_id: str
-    name: str
-    prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-class ApiKeyIssued(ApiKeyOut):
-    key: str = Field(description="The key itself. Shown once; only its hash is stored.")
-
-
 class DefaultModelSet(Input):
     model_id: str | None
 
