@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelyard.errors import Unauthenticated
+from modelyard.routing.key_activity import KeyActivity
 from modelyard.routing.snapshot import WorkspaceConfig, load_workspace
 from modelyard.security import SecretBox, hash_api_key
 from modelyard.storage.tables import ApiKeyRow, UserRow, WorkspaceRow
@@ -60,6 +61,8 @@ class ConfigStore:
         self._versions: dict[str, int] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._poller: asyncio.Task[None] | None = None
+        # Each key's last use: noted here, written in batches by its own task.
+        self.key_activity = KeyActivity(sessions)
 
     async def caller(self, api_key: str) -> Caller:
         """The caller behind a bearer key; 401 for unknown or revoked keys."""
@@ -73,10 +76,13 @@ class ConfigStore:
             self._keys[key_hash] = caller
         if caller is None:
             raise Unauthenticated("Invalid API key.", code="invalid_api_key")
-        if caller.expires_at is not None and time.time() >= caller.expires_at:
+        now = time.time()
+        if caller.expires_at is not None and now >= caller.expires_at:
             raise Unauthenticated(
                 "This API key has expired; create a new one.", code="expired_api_key"
             )
+        if caller.api_key_id is not None:
+            self.key_activity.note(caller.api_key_id, now)
         return caller
 
     async def workspace(self, workspace_id: str) -> WorkspaceConfig:
@@ -148,6 +154,7 @@ class ConfigStore:
     def start(self) -> None:
         if self._poller is None:
             self._poller = asyncio.get_running_loop().create_task(self._poll())
+        self.key_activity.start()
 
     async def stop(self) -> None:
         if self._poller is not None:
@@ -155,6 +162,7 @@ class ConfigStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
             self._poller = None
+        await self.key_activity.stop()  # what was noted since the last write is not lost
 
     async def _poll(self) -> None:
         while True:
