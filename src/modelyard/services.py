@@ -54,7 +54,7 @@ class Services:
             ),
             meter=UsageRecorder(engine, settings.data_dir / "usage-journal"),
             router=Router(
-                make_limit_store(settings.redis_url, settings.workers),
+                make_limit_store(settings.redis_url, settings.workers, settings.replicas),
                 HealthBook(),
                 deadline_s=settings.request_deadline,
             ),

@@ -31,6 +31,13 @@ class Settings(BaseModel):
         default=None, description="SQLAlchemy URL; default: SQLite in data_dir"
     )
     redis_url: str | None = None
+    replicas: int | None = Field(
+        default=None,
+        ge=1,
+        description="servers sharing redis_url (each with `workers` processes), at most: a process "
+        "that never reached Redis then enforces 1/(replicas*workers) of each limit instead of "
+        "refusing limited calls, and reachable ones leave room for those missing",
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="Fernet key for provider secrets; default: data_dir/secret.key"
     )

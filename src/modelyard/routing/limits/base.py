@@ -52,6 +52,15 @@ class LimitStore(Protocol):
         """Start any background work (heartbeats); calls work without it, but less well."""
         ...
 
+    @property
+    def degraded(self) -> bool:
+        """True while a shared store cannot be reached and each process enforces its share."""
+        ...
+
+    async def ping(self) -> bool | None:
+        """Whether the shared store answers now; None when there is none (this process only)."""
+        ...
+
     async def reserve(
         self, key: str, tokens: int, limit: int, window_s: float = DEFAULT_WINDOW_S
     ) -> Reservation:

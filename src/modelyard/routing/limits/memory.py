@@ -104,6 +104,14 @@ class MemoryLimitStore:
     async def start(self) -> None:
         """Nothing runs in the background here."""
 
+    @property
+    def degraded(self) -> bool:
+        """Never: there is nothing shared to lose."""
+        return False
+
+    async def ping(self) -> None:
+        """No shared store to ask."""
+
     async def reserve(
         self, key: str, tokens: int, limit: int, window_s: float = DEFAULT_WINDOW_S
     ) -> Reservation:

@@ -97,13 +97,79 @@ return used_of(KEYS[2])
 """
 )
 
-HEARTBEAT = """
--- KEYS: replicas. ARGV: replica id, seen window (µs), ttl (ms).
--- Registers this replica and returns how many were seen within the window.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-redis.call('ZADD', KEYS[1], string.format('%d', now), ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now - tonumber(ARGV[2])))
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return redis.call('ZCARD', KEYS[1])
+# Replicas: one hash, replica id -> "beat share hold_until hold_share left" (integers; times in µs
+# of Redis's clock). ``share`` is the denominator the replica enforces locally if it loses
+# Redis (recorded at each beat); ``hold_until``/``hold_share`` keep a replica that just came
+# back counted at the share it used while cut off, for one window; ``left`` marks a replica
+# that closed during such a hold.
+_REPLICA = """
+local function now_us()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+
+local function parse(value)
+  local f = {}
+  for n in string.gmatch(value, '%d+') do f[#f + 1] = tonumber(n) end
+  return f[1] or 0, f[2] or 1, f[3] or 0, f[4] or 1, f[5] or 0
+end
 """
+
+HEARTBEAT = (
+    _REPLICA
+    + """
+-- KEYS: replicas. ARGV: id, seen (µs), forget (µs), expected (0: unset), hold (µs), hold share,
+-- ttl (ms). Registers this replica; returns {share, granted (ppm of each limit), known, alive}.
+local me, seen, forget = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local expected, hold, hold_share = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local now = now_us()
+local my_hold, my_hold_share = 0, 1
+local known, alive, silent = 1, 1, 0
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local id = entries[i]
+  local beat, share, held, held_share, left = parse(entries[i + 1])
+  if id == me then
+    my_hold, my_hold_share = held, held_share
+  elseif beat < now - forget or (left == 1 and held <= now) then
+    redis.call('HDEL', KEYS[1], id)
+  else
+    known = known + 1
+    if held > now then
+      silent = silent + 1 / math.max(held_share, 1)
+    elseif beat < now - seen then
+      silent = silent + 1 / math.max(share, 1)
+    else
+      alive = alive + 1
+    end
+  end
+end
+if hold > 0 then my_hold, my_hold_share = math.max(my_hold, now + hold), hold_share end
+if my_hold <= now then my_hold, my_hold_share = 0, 1 end
+local free = 1 - silent
+if expected > known then free = free - (expected - known) / expected end
+if my_hold > now then free = free - 1 / math.max(my_hold_share, 1) end
+local share = math.max(expected, known)
+redis.call('HSET', KEYS[1], me,
+  string.format('%d %d %d %d 0', now, share, my_hold, my_hold_share))
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+return {share, math.max(math.floor(free * 1000000), 0), known, alive}
+"""
+)
+
+LEAVE = (
+    _REPLICA
+    + """
+-- KEYS: replicas. ARGV: id. Unregisters this replica, unless it is still held at a share.
+local value = redis.call('HGET', KEYS[1], ARGV[1])
+if not value then return 0 end
+local beat, share, held, held_share = parse(value)
+if held > now_us() then
+  redis.call('HSET', KEYS[1], ARGV[1],
+    string.format('%d %d %d %d 1', beat, share, held, held_share))
+else
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 1
+"""
+)
