@@ -47,11 +47,16 @@ def _modelyard(*args: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def serving(data_dir: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+def serving(
+    data_dir: Path, port: int, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """``modelyard serve`` in a subprocess, ready; killed at the end if still running."""
     log = (data_dir / f"serve-{time.monotonic_ns()}.log").open("wb")
     process = subprocess.Popen(
-        _modelyard("serve", "--port", str(port)), env=_env(data_dir), stdout=log, stderr=log
+        _modelyard("serve", "--port", str(port)),
+        env=env or _env(data_dir),
+        stdout=log,
+        stderr=log,
     )
     try:
         deadline = time.monotonic() + 20
@@ -202,6 +207,7 @@ def test_sigterm_under_load_stores_every_answered_call(tmp_path: Path, fake: Fak
     assert sum(answered.values()) >= MIN_ANSWERED
     assert _lost(answered, _stored(data_dir)) == 0, (answered, _stored(data_dir))
     assert _journal_lines(data_dir) == 0  # drained by the lifespan shutdown, nothing left over
+    assert not list((data_dir / "usage-journal").glob("*.pending"))  # no call left open
     assert "Traceback" not in _tail(data_dir)
 
 
