@@ -22,7 +22,6 @@ from tests.support import free_port
 pytestmark = pytest.mark.anyio
 
 SHARED_REDIS = "redis://127.0.0.1:6379"
-FAST = {"heartbeat_s": 0.05, "replicas_seen_s": 0.3, "probe_interval_s": 0.1}
 
 
 @pytest.fixture
@@ -112,12 +111,24 @@ async def saturate(stores: tuple[RedisLimitStore, ...], limit: int, tokens: int 
     raise AssertionError("the stores never stopped admitting")
 
 
+def fast(url: str, prefix: str = "modelyard:", expected: int | None = None) -> RedisLimitStore:
+    """A store with a heartbeat every 50 ms: others count it silent after 300 ms."""
+    return RedisLimitStore(
+        url,
+        prefix=prefix,
+        expected=expected,
+        heartbeat_s=0.05,
+        replicas_seen_s=0.3,
+        probe_interval_s=0.1,
+    )
+
+
 def closed_port_url() -> str:
     return f"redis://127.0.0.1:{free_port()}"  # nothing listens there
 
 
 async def test_a_replica_that_never_reached_redis_refuses_without_the_setting() -> None:
-    async with replicas(RedisLimitStore(closed_port_url(), **FAST)) as (silent,):
+    async with replicas(fast(closed_port_url())) as (silent,):
         refused = await silent.reserve("d", 10, 1000)
         assert silent.degraded and silent.share == 0
         assert not refused.admitted and 0 < refused.retry_after <= 1
@@ -129,8 +140,8 @@ async def test_a_never_reached_replica_and_a_healthy_one_stay_within_the_limit(
 ) -> None:
     """The review's 1.8x: with two expected, each side admits its half, together the limit."""
     limit = 1000
-    silent = RedisLimitStore(closed_port_url(), expected=2, **FAST)
-    healthy = RedisLimitStore(SHARED_REDIS, prefix=prefix, expected=2, **FAST)
+    silent = fast(closed_port_url(), expected=2)
+    healthy = fast(SHARED_REDIS, prefix=prefix, expected=2)
     async with replicas(silent, healthy):
         assert silent.degraded and silent.share == 2
         assert not healthy.degraded and healthy.granted == 0.5  # one of two expected is missing
@@ -145,9 +156,9 @@ async def test_a_replica_that_loses_redis_and_comes_back_keeps_the_total_within_
     limit = 900
     proxy = CuttableProxy()
     await proxy.open()
-    cut_off = RedisLimitStore(proxy.url, prefix=prefix, **FAST)
-    a = RedisLimitStore(SHARED_REDIS, prefix=prefix, **FAST)
-    b = RedisLimitStore(SHARED_REDIS, prefix=prefix, **FAST)
+    cut_off = fast(proxy.url, prefix=prefix)
+    a = fast(SHARED_REDIS, prefix=prefix)
+    b = fast(SHARED_REDIS, prefix=prefix)
     async with replicas(cut_off, a, b) as stores, contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(proxy.cut)
         await until(lambda: all(s.replicas == 3 and s.granted == 1.0 for s in stores))
@@ -166,8 +177,8 @@ async def test_a_replica_that_loses_redis_and_comes_back_keeps_the_total_within_
 
 
 async def test_a_clean_shutdown_gives_its_share_back(prefix: str) -> None:
-    a = RedisLimitStore(SHARED_REDIS, prefix=prefix, expected=None, **FAST)
+    a = fast(SHARED_REDIS, prefix=prefix)
     async with replicas(a):
-        async with replicas(RedisLimitStore(SHARED_REDIS, prefix=prefix, **FAST)):
+        async with replicas(fast(SHARED_REDIS, prefix=prefix)):
             await until(lambda: a.replicas == 2)
         await until(lambda: a.replicas == 1 and a.granted == 1.0)

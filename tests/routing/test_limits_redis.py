@@ -10,7 +10,7 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 import redis
@@ -43,7 +43,7 @@ def prefix() -> Iterator[str]:
 
 
 @asynccontextmanager
-async def replica(url: str, prefix: str, **options: float) -> AsyncIterator[RedisLimitStore]:
+async def replica(url: str, prefix: str, **options: Any) -> AsyncIterator[RedisLimitStore]:
     store = RedisLimitStore(url, prefix=prefix, **options)
     try:
         await store.start()
