@@ -87,6 +87,9 @@ class Modelyard:
             if path == "/healthz" and scope["method"] == "GET":
                 await self._healthz(scope, receive, send)
                 return
+            if path in ("/readyz", "/metrics") and scope["method"] == "GET":
+                await self._operations(path, scope, receive, send)
+                return
         elif kind == "lifespan":
             scope["app"] = self
             await self._lifespan(scope, receive, send)
@@ -104,6 +107,15 @@ class Modelyard:
                 {"status": "error", "database": "unreachable"}, status_code=503
             )
         await response(scope, receive, send)
+
+    async def _operations(self, path: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """``/readyz`` and ``/metrics``, imported on first use (prometheus-client stays out of
+        a process nobody scrapes)."""
+        if path == "/readyz":
+            from modelyard.readiness import readyz as respond
+        else:
+            from modelyard.operations.metrics import metrics as respond
+        await respond(self.state.services, scope, receive, send)
 
     async def _build(self, part: str) -> FastAPI:
         async with self._build_lock:
