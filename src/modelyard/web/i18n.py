@@ -19,6 +19,11 @@ _EN: dict[str, str] = {
     "nav_playground": "Playground",
     "sign_out": "Sign out",
     "skip": "Skip to content",
+    "limits_degraded": (
+        "Redis is unreachable from this server: until it answers again, each server enforces "
+        "token limits alone, at its share of every limit (or refuses calls to limited "
+        "deployments while it knows no share). See /readyz."
+    ),
     "models_title": "Your models",
     "language": "Language",
     "language_saved": "Language saved.",
@@ -130,6 +135,11 @@ _EN: dict[str, str] = {
 }
 
 _DE: dict[str, str] = {
+    "limits_degraded": (
+        "Redis ist von diesem Server aus nicht erreichbar: Bis es wieder antwortet, setzt jeder "
+        "Server die Token-Limits allein durch, mit seinem Anteil an jedem Limit (oder lehnt "
+        "Aufrufe limitierter Deployments ab, solange er keinen Anteil kennt). Siehe /readyz."
+    ),
     "nav_models": "Meine Modelle",
     "nav_keys": "API-Schlüssel",
     "nav_playground": "Playground",

@@ -21,6 +21,7 @@ from starlette.templating import Jinja2Templates
 from modelyard.errors import ModelyardError
 from modelyard.services import Services
 from modelyard.web import session as web_session
+from modelyard.web.i18n import texts
 from modelyard.web.session import WebSession
 
 HERE = Path(__file__).parent
@@ -79,14 +80,24 @@ def render(
     request: Request, template: str, context: Mapping[str, Any], status_code: int = 200
 ) -> Response:
     """A page with the context every template expects (the CSRF token, the signed-in user)."""
+    user = getattr(request.state, "web_user", None)
     full = {
         "csrf": current_session(request).csrf,
-        "user": getattr(request.state, "web_user", None),
+        "user": user,
         "errors": {},
+        "limits_warning": _limits_warning(request, user),
         **context,
     }
     response = templates.TemplateResponse(request, template, full, status_code=status_code)
     return finish(request, response)
+
+
+def _limits_warning(request: Request, user: Any) -> str | None:
+    """For admins while this replica's token limits run without Redis (each replica at its
+    share): the banner's text in their language, else None."""
+    if user is None or not user.actor.is_admin or not services_of(request).router.limits.degraded:
+        return None
+    return texts(user.language)["limits_degraded"]
 
 
 def field_errors(exc: ModelyardError | ValidationError) -> dict[str, str]:
