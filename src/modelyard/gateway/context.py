@@ -98,29 +98,48 @@ class CallMeter:
         estimates = self._estimates
         return estimates.get(model.id) or estimates.get(None) or Usage()
 
+    def _call(
+        self,
+        model: ModelConfig,
+        deployment_id: str | None,
+        usage: Usage,
+        status: int,
+        error: str | None,
+        **measured: Any,
+    ) -> CallRecord:
+        """The call's record as it stands; ``measured`` gives cost, latency and path."""
+        return CallRecord(
+            workspace_id=self.caller.workspace_id,
+            user_id=self.caller.user_id,
+            api_key_id=self.caller.api_key_id,
+            endpoint=self.endpoint,
+            model_id=model.id,
+            model_slug=model.slug,
+            deployment_id=deployment_id,
+            status=status,
+            usage=usage,
+            prices=model.prices,
+            started_at=self.started_at,
+            error=error,
+            stream=self.stream,
+            request_id=self.request_id,
+            id=self.id,
+            **measured,
+        )
+
     def _begin(self, model: ModelConfig, deployment: DeploymentConfig) -> None:
         if self._ended:
             return
         self.ctx.meter.begin(
-            CallRecord(
-                workspace_id=self.caller.workspace_id,
-                user_id=self.caller.user_id,
-                api_key_id=self.caller.api_key_id,
-                endpoint=self.endpoint,
-                model_id=model.id,
-                model_slug=model.slug,
-                deployment_id=deployment.id,
-                status=UNKNOWN_STATUS,
-                usage=self._estimate(model),
-                prices=model.prices,
+            self._call(
+                model,
+                deployment.id,
+                self._estimate(model),
+                UNKNOWN_STATUS,
+                UNKNOWN_ERROR,
                 cost_usd=ZERO,  # priced at replay, off the hot path
                 latency_ms=0.0,
-                started_at=self.started_at,
                 fallback_path=[*self.path, f"{model.slug}/{deployment.id}"],
-                error=UNKNOWN_ERROR,
-                stream=self.stream,
-                request_id=self.request_id,
-                id=self.id,
             )
         )
 
@@ -136,25 +155,15 @@ class CallMeter:
             return
         self._ended = True
         self.ctx.meter.record(
-            CallRecord(
-                workspace_id=self.caller.workspace_id,
-                user_id=self.caller.user_id,
-                api_key_id=self.caller.api_key_id,
-                endpoint=self.endpoint,
-                model_id=model.id,
-                model_slug=model.slug,
-                deployment_id=deployment_id,
-                status=status,
-                usage=usage,
-                prices=model.prices,
+            self._call(
+                model,
+                deployment_id,
+                usage,
+                status,
+                error,
                 cost_usd=cost_usd(usage, model.prices),
                 latency_ms=(time.perf_counter() - self.started) * 1000,
-                started_at=self.started_at,
                 fallback_path=list(self.path),
-                error=error,
-                stream=self.stream,
-                request_id=self.request_id,
-                id=self.id,
             )
         )
 

@@ -92,10 +92,9 @@ async def _images(
         except ModelyardError as exc:
             meter.failed(exc)
             raise
-    tokens = len(image.prompt) // CHARS_PER_TOKEN + IMAGE_TOKENS_ESTIMATE * image.n
-    meter.expect(
-        len(image.prompt) // CHARS_PER_TOKEN, IMAGE_TOKENS_ESTIMATE * image.n, images=image.n
-    )
+    prompt, output = len(image.prompt) // CHARS_PER_TOKEN, IMAGE_TOKENS_ESTIMATE * image.n
+    tokens = prompt + output
+    meter.expect(prompt, output, images=image.n)
 
     def prepare(model: ModelConfig) -> int:
         check_image_request(model, image)

@@ -97,6 +97,16 @@ def to_row(call: CallRecord, outcome: str | None = None) -> Row:
     }
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """``data`` in one ``os.write`` (``O_APPEND``: never interleaved), finishing it only when
+    a full disk or a signal cut it short; raises ``OSError``."""
+    written = os.write(fd, data)
+    if written < len(data):
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view) :]
+
+
 def read_journal(path: Path) -> list[Row]:
     """The rows of one journal file. A line that does not parse is skipped with a warning: only
     the last line can be torn, by a crash during its write, before that call was answered."""
@@ -282,10 +292,7 @@ class JournalWriter:
             if self._fd < 0:
                 return False
         try:
-            written = os.write(self._fd, line)
-            while written < len(line):  # only on a full disk or a signal: finish the line
-                line = line[written:]
-                written = os.write(self._fd, line)
+            write_all(self._fd, line)
         except OSError as exc:
             self._failed(exc)
             return False

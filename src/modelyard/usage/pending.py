@@ -31,7 +31,7 @@ import orjson
 
 from modelyard.llm_types import Usage
 from modelyard.usage.cost import UnitPrices, cost_usd
-from modelyard.usage.journal import PENDING_SUFFIX, Row, read_journal, to_row
+from modelyard.usage.journal import PENDING_SUFFIX, Row, read_journal, to_row, write_all
 from modelyard.usage.meter import CallRecord
 
 log = logging.getLogger(__name__)
@@ -116,10 +116,7 @@ class PendingJournal:
 
     def _write(self, data: bytes) -> bool:
         try:
-            written = os.write(self._fd, data)
-            while written < len(data):  # a full disk or a signal: finish it
-                data = data[written:]
-                written = os.write(self._fd, data)
+            write_all(self._fd, data)
         except OSError as exc:
             self._failed(exc)
             return False
@@ -171,8 +168,6 @@ def write_rows(path: Path, rows: Iterable[Row]) -> None:
     data = b"".join(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in rows)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, data)
     finally:
         os.close(fd)

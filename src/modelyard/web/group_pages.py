@@ -7,10 +7,12 @@ come back next to the field they name, with the status the admin API would have 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -116,41 +118,60 @@ def group_page(request: Request, group_id: str, user: AdminUserDep) -> Response:
     return _detail(request, user, group_id)
 
 
+def _change(
+    request: Request, user: WebUser, group_id: str, change: Callable[[Session], Any], saved: str
+) -> Response:
+    """Run one change of the group's form (validation included): back to the page with the
+    fields' errors, or on to it with the notice ``saved``."""
+    try:
+        with services_of(request).session() as db:
+            change(db)
+    except (ModelyardError, ValidationError) as exc:
+        return _detail(request, user, group_id, field_errors(exc), status=_status(exc))
+    return _done(request, f"{PAGE}/{group_id}", saved)
+
+
 @router.post(PAGE + "/{group_id}")
 def update_group(request: Request, group_id: str, user: AdminUserDep, form: FormDep) -> Response:
     values = {
         "name": str(form.get("name") or ""),
         "description": str(form.get("description") or ""),
     }
-    try:
-        data = GroupUpdate.model_validate(values)
-        with services_of(request).session() as db:
-            groups.update_group(db, user.actor, group_id, data)
-    except (ModelyardError, ValidationError) as exc:
-        return _detail(request, user, group_id, field_errors(exc), status=_status(exc))
-    return _done(request, f"{PAGE}/{group_id}", "saved")
+    return _change(
+        request,
+        user,
+        group_id,
+        lambda db: groups.update_group(
+            db, user.actor, group_id, GroupUpdate.model_validate(values)
+        ),
+        "saved",
+    )
 
 
 @router.post(PAGE + "/{group_id}/members")
 def set_members(request: Request, group_id: str, user: AdminUserDep, form: FormDep) -> Response:
-    try:
-        data = GroupMembersSet.model_validate({"user_ids": form.getlist("user_ids")})
-        with services_of(request).session() as db:
-            groups.set_members(db, user.actor, group_id, data)
-    except (ModelyardError, ValidationError) as exc:
-        return _detail(request, user, group_id, field_errors(exc), status=_status(exc))
-    return _done(request, f"{PAGE}/{group_id}", "members")
+    data = {"user_ids": form.getlist("user_ids")}
+    return _change(
+        request,
+        user,
+        group_id,
+        lambda db: groups.set_members(
+            db, user.actor, group_id, GroupMembersSet.model_validate(data)
+        ),
+        "members",
+    )
 
 
 @router.post(PAGE + "/{group_id}/models")
 def set_models(request: Request, group_id: str, user: AdminUserDep, form: FormDep) -> Response:
-    try:
-        data = GroupModelsSet.model_validate({"model_ids": form.getlist("model_ids")})
-        with services_of(request).session() as db:
-            groups.set_models(db, user.actor, group_id, data)
-    except (ModelyardError, ValidationError) as exc:
-        return _detail(request, user, group_id, field_errors(exc), status=_status(exc))
-    return _done(request, f"{PAGE}/{group_id}", "models")
+    data = {"model_ids": form.getlist("model_ids")}
+    return _change(
+        request,
+        user,
+        group_id,
+        lambda db: groups.set_models(db, user.actor, group_id, GroupModelsSet.model_validate(data)),
+        "models",
+    )
 
 
 @router.post(PAGE + "/{group_id}/delete")
