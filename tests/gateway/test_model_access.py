@@ -137,3 +137,24 @@ def test_default_model_only_among_usable_ones(ws: Workspace, fake: FakeProvider)
     # The owner may pick it (admins are never restricted).
     with ws.owner() as api:
         assert ok(api.put("/api/me/default-model", json={"model_id": model["id"]}))["model_id"]
+
+
+def test_assistants_over_a_restricted_model(ws: Workspace, fake: FakeProvider) -> None:
+    inside, inside_key = ws.add_user()
+    _, outside_key = ws.add_user()
+    team = _group(ws, "Team", [inside])
+    model = add_model(
+        ws, fake, available_in_assistants=True, access={"mode": "groups", "group_ids": [team]}
+    )
+    with ws.owner() as api:  # admins build assistants, on any model
+        assistant = ok(
+            api.post("/api/assistants", json={"name": "Helper", "model_id": model["id"]}), 201
+        )
+    with ws.server.client(outside_key) as outside:
+        assert ok(outside.get("/api/assistants")) == []
+    assert assistant["slug"] not in _listed(ws, outside_key)
+    assert not _calls(ws, outside_key, assistant["slug"])
+    with ws.server.client(inside_key) as member:
+        assert [a["id"] for a in ok(member.get("/api/assistants"))] == [assistant["id"]]
+    assert assistant["slug"] in _listed(ws, inside_key)
+    assert _calls(ws, inside_key, assistant["slug"])

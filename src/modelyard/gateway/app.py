@@ -49,10 +49,12 @@ class Gateway:
         if handler is None:
             await error_response(NotFound(f"Unknown path {path}."))(scope, receive, send)
             return
+        request = Request(scope, receive)
         try:
-            response = await handler(self.ctx, Request(scope, receive))
+            response = await handler(self.ctx, request)
         except ModelyardError as exc:
-            response = error_response(exc)
+            detailed = exc.detail is not None and await self._is_admin(request)
+            response = error_response(exc, detailed=detailed)
         except HTTPException as exc:  # Starlette's own (a malformed multipart body)
             response = error_response(BadRequest(str(exc.detail)))
         except Exception:
@@ -61,6 +63,15 @@ class Gateway:
             log.exception("Unhandled error on %s %s", scope["method"], path)
             response = error_response(_INTERNAL)
         await response(scope, receive, send)
+
+    async def _is_admin(self, request: Request) -> bool:
+        """Whether the caller may read an error's internals (admins and owners). Asked only
+        for errors that have some; the key lookup is a cache hit after the handler's own."""
+        try:
+            caller = await self.ctx.authenticate(request.headers.get("authorization"))
+        except ModelyardError:
+            return False
+        return caller.is_admin
 
 
 def create_gateway(ctx: GatewayContext) -> Gateway:

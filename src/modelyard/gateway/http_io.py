@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,6 +21,8 @@ from modelyard.errors import (
     Unauthenticated,
     Unavailable,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
 
@@ -77,9 +80,14 @@ def www_authenticate(error: ModelyardError) -> str:
     return WWW_AUTHENTICATE_INVALID if error.code == "invalid_api_key" else WWW_AUTHENTICATE
 
 
-def error_response(error: ModelyardError) -> Response:
+def error_response(error: ModelyardError, *, detailed: bool = False) -> Response:
     """The OpenAI-shaped error body with its status, plus ``retry-after`` for limits and
-    503s that know when to come back, and ``www-authenticate`` on every 401."""
+    503s that know when to come back, and ``www-authenticate`` on every 401.
+
+    An error's detail (internals) is in the body only when ``detailed`` (admins, owners), and
+    always in the log."""
+    if error.detail is not None:
+        log.warning("%s %s: %s", error.status, error.code or error.type, error.admin_message)
     headers = None
     if isinstance(error, RateLimited):
         headers = {"retry-after": str(max(1, math.ceil(error.retry_after)))}
@@ -87,7 +95,7 @@ def error_response(error: ModelyardError) -> Response:
         headers = {"www-authenticate": www_authenticate(error)}
     elif isinstance(error, Unavailable) and error.retry_after is not None:
         headers = {"retry-after": str(max(1, error.retry_after))}
-    return json_response(error.body(), error.status, headers)
+    return json_response(error.body(detailed=detailed), error.status, headers)
 
 
 class EventStream(Response):

@@ -8,6 +8,7 @@ answer's is stamped with this deployment's origin (:mod:`modelyard.llm_types.pro
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -30,6 +31,8 @@ from modelyard.llm_types import (
 from modelyard.providers.http import UpstreamClient, UpstreamReply
 from modelyard.providers.registry import chat_wire, embedding_wire, image_wire
 from modelyard.routing.snapshot import DeploymentConfig, ModelConfig
+
+log = logging.getLogger(__name__)
 
 MAX_PROVIDER_MESSAGE = 300
 
@@ -57,36 +60,75 @@ def _retry_after(headers: dict[str, str]) -> float:
 def upstream_failure(
     reply: UpstreamReply, message: str | None, deployment: DeploymentConfig
 ) -> ModelyardError:
-    """The error to raise for a non-2xx upstream answer."""
+    """The error to raise for a non-2xx upstream answer.
+
+    Its message is for members (no deployment id, none of the provider's words: they may name
+    accounts, organizations or model identifiers); the detail carries both for admins and logs.
+    """
     status = reply.status
     said = _provider_message(message, deployment)
-    suffix = f": {said}" if said else "."
+    detail = f"deployment '{deployment.id}' got HTTP {status} from the provider" + (
+        f": {said}" if said else ""
+    )
     if status == 429:
         return RateLimited(
-            f"The provider is rate-limiting deployment '{deployment.id}'{suffix}",
+            "The provider is rate-limiting the model; retry shortly.",
             retry_after=_retry_after(reply.headers),
             code="upstream_rate_limited",
+            detail=detail,
         )
     if status in (401, 403):
         return UpstreamError(
-            f"The provider refused the credentials of deployment '{deployment.id}' "
-            f"(HTTP {status}); an admin must check its model key.",
+            "The provider refused the workspace's credentials for this model; "
+            "ask an admin to check its model key.",
             code="upstream_auth_failed",
+            detail=detail,
         )
     if status in (408, 504):
-        return UpstreamTimeout(f"The provider timed out (HTTP {status}).", code="upstream_timeout")
+        return UpstreamTimeout(
+            "The provider timed out; try again.", code="upstream_timeout", detail=detail
+        )
     if status == 404:
         return UpstreamError(
-            f"The provider does not know the model identifier of deployment "
-            f"'{deployment.id}'{suffix}",
+            "The provider does not know this model's identifier; ask an admin to check its "
+            "deployments.",
             code="upstream_not_found",
+            detail=detail,
         )
     if 400 <= status < 500:
-        return BadRequest(f"The provider rejected the request{suffix}", code="upstream_bad_request")
+        return BadRequest(
+            "The provider rejected the request; check its parameters and content (an admin "
+            "can see the provider's reason).",
+            code="upstream_bad_request",
+            detail=detail,
+        )
     return UpstreamError(
-        f"The provider failed (HTTP {status}) on deployment '{deployment.id}'{suffix}",
+        "The provider failed to answer; try again later or choose another model.",
         code="upstream_error",
+        detail=detail,
     )
+
+
+def _concealed(error: ModelyardError, deployment: DeploymentConfig) -> ModelyardError:
+    """An error raised while talking to a provider (its answer unreadable, its stream broken),
+    whose message may quote the provider: members get a plain one, admins the rest."""
+    if error.detail is None:
+        error.conceal(
+            "The provider's answer was malformed or broke off; try again."
+            if not isinstance(error, UpstreamTimeout)
+            else "The provider did not answer in time; try again.",
+            f"deployment '{deployment.id}'",
+        )
+    return error
+
+
+def name_model(error: ModelyardError, slug: str) -> ModelyardError:
+    """Say which model the member called in an upstream failure's (member-safe) message."""
+    if not error.message.startswith("The model '"):
+        said = error.message
+        error.message = f"The model '{slug}' could not answer: {said[:1].lower()}{said[1:]}"
+        error.args = (error.message,)
+    return error
 
 
 async def chat(
@@ -97,10 +139,13 @@ async def chat(
     origin = origin_of(target.provider, target.model)
     request = strip_foreign_provider_data(request, origin)
     upstream = wire.build_chat(replace(request, model=target.model, stream=False), target)
-    reply = await client.send(upstream)
-    if reply.status >= 300:
-        raise upstream_failure(reply, wire.error_message(reply.body), deployment)
-    return bind_answer(wire.parse_chat(reply.body), origin)
+    try:
+        reply = await client.send(upstream)
+        if reply.status >= 300:
+            raise upstream_failure(reply, wire.error_message(reply.body), deployment)
+        return bind_answer(wire.parse_chat(reply.body), origin)
+    except UpstreamError as exc:
+        raise _concealed(exc, deployment) from None
 
 
 async def chat_stream(
@@ -116,18 +161,25 @@ async def chat_stream(
     origin = origin_of(target.provider, target.model)
     request = strip_foreign_provider_data(request, origin)
     upstream = wire.build_chat(replace(request, model=target.model, stream=True), target)
-    reply, chunks = await client.open_stream(upstream)
+    try:
+        reply, chunks = await client.open_stream(upstream)
+    except UpstreamError as exc:
+        raise _concealed(exc, deployment) from None
     if chunks is None:
         raise upstream_failure(reply, wire.error_message(reply.body), deployment)
     decoder = wire.stream_decoder()
 
     async def batches() -> AsyncIterator[list[StreamEvent]]:
-        async for chunk in chunks:
-            events = decoder.feed(chunk)
-            if events:
-                yield bind_events(events, origin)
-        if not decoder.finished:
-            raise UpstreamError("The provider's stream ended before the answer was complete.")
+        try:
+            async for chunk in chunks:
+                events = decoder.feed(chunk)
+                if events:
+                    yield bind_events(events, origin)
+            if not decoder.finished:
+                raise UpstreamError("The provider's stream ended before the answer was complete.")
+        except UpstreamError as exc:
+            # Past the first event nothing can fall back: say which model broke off.
+            raise name_model(_concealed(exc, deployment), model.slug) from None
 
     return batches()
 
@@ -137,10 +189,15 @@ async def embeddings(
 ) -> EmbeddingResponse:
     target = deployment.target
     wire = embedding_wire(target.provider)
-    reply = await client.send(wire.build_embeddings(replace(request, model=target.model), target))
-    if reply.status >= 300:
-        raise upstream_failure(reply, wire.error_message(reply.body), deployment)
-    return wire.parse_embeddings(reply.body, request)
+    try:
+        reply = await client.send(
+            wire.build_embeddings(replace(request, model=target.model), target)
+        )
+        if reply.status >= 300:
+            raise upstream_failure(reply, wire.error_message(reply.body), deployment)
+        return wire.parse_embeddings(reply.body, request)
+    except UpstreamError as exc:
+        raise _concealed(exc, deployment) from None
 
 
 async def images(
@@ -148,12 +205,18 @@ async def images(
 ) -> ImageResponse:
     target = deployment.target
     wire = image_wire(target.provider)
-    reply = await client.send(wire.build_images(replace(request, model=target.model), target))
-    if reply.status >= 300:
-        raise upstream_failure(reply, wire.error_message(reply.body), deployment)
-    return wire.parse_images(reply.body)
+    try:
+        reply = await client.send(wire.build_images(replace(request, model=target.model), target))
+        if reply.status >= 300:
+            raise upstream_failure(reply, wire.error_message(reply.body), deployment)
+        return wire.parse_images(reply.body)
+    except UpstreamError as exc:
+        raise _concealed(exc, deployment) from None
 
 
 def error_event(error: ModelyardError) -> bytes:
-    """An in-stream error, as OpenAI sends one: ``data: {"error": {...}}``."""
+    """An in-stream error, as OpenAI sends one: ``data: {"error": {...}}``; its member-safe
+    message only (the caller's role is not known here), its detail to the log."""
+    if error.detail:
+        log.warning("stream ended with an error: %s", error.admin_message)
     return b"data: " + orjson.dumps(error.body()) + b"\n\n"

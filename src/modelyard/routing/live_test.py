@@ -89,7 +89,7 @@ async def _probe(
     try:
         answer = await dispatch.chat(client, model, deployment, request)
     except ModelyardError as exc:
-        return Check(capability, declared, False, f"The provider refused it: {exc.message}")
+        return Check(capability, declared, False, f"The provider refused it: {exc.admin_message}")
     detail = "Accepted by the provider."
     if capability == "tools":
         called = bool(answer.tool_calls)
@@ -104,7 +104,7 @@ async def _completion(
     try:
         answer = await dispatch.chat(client, model, deployment, _chat(model, prompt))
     except ModelyardError as exc:
-        return DeploymentResult(deployment.id, False, _ms(started), error=exc.message)
+        return DeploymentResult(deployment.id, False, _ms(started), error=exc.admin_message)
     result = DeploymentResult(
         deployment.id, True, _ms(started), answer.text[:SAMPLE_CHARS], answer.usage
     )
@@ -139,7 +139,7 @@ async def _embedding(
     try:
         answer = await dispatch.embeddings(client, deployment, EmbeddingRequest("", [prompt]))
     except ModelyardError as exc:
-        return DeploymentResult(deployment.id, False, _ms(started), error=exc.message)
+        return DeploymentResult(deployment.id, False, _ms(started), error=exc.admin_message)
     size = len(answer.vectors[0]) if answer.vectors else 0
     return DeploymentResult(
         deployment.id, True, _ms(started), f"A vector of {size} dimensions.", answer.usage
@@ -153,7 +153,7 @@ async def _image(
     try:
         answer = await dispatch.images(client, deployment, ImageRequest("", prompt, n=1))
     except ModelyardError as exc:
-        return DeploymentResult(deployment.id, False, _ms(started), error=exc.message)
+        return DeploymentResult(deployment.id, False, _ms(started), error=exc.admin_message)
     answer.usage.images = len(answer.images)
     return DeploymentResult(
         deployment.id, True, _ms(started), f"{len(answer.images)} image(s) generated.", answer.usage

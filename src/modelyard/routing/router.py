@@ -28,6 +28,7 @@ from modelyard.errors import (
     UpstreamError,
     UpstreamTimeout,
 )
+from modelyard.routing.dispatch import name_model
 from modelyard.routing.health import HealthBook
 from modelyard.routing.limits import LimitStore, Reservation
 from modelyard.routing.snapshot import DeploymentConfig, ModelConfig, WorkspaceConfig
@@ -74,29 +75,49 @@ class _Trail:
         )
 
     def final_error(self, primary: ModelConfig) -> ModelyardError:
+        """The most telling error, worded for members (it names the model they called); the
+        deployments tried and what each did stay in the detail, for admins and the logs."""
         if self.upstream_error is not None and not isinstance(self.upstream_error, RateLimited):
-            return self.upstream_error
+            return self.presented(self.upstream_error, primary)
         if self.limited_retry is not None or isinstance(self.upstream_error, RateLimited):
             retry = self.limited_retry if self.limited_retry is not None else 1.0
             if isinstance(self.upstream_error, RateLimited):
                 retry = min(retry, self.upstream_error.retry_after)
+            upstream = self.upstream_error.admin_message if self.upstream_error else None
             return RateLimited(
                 f"Every deployment of '{primary.slug}' and of its fallbacks is at its limit; "
                 f"retry in {max(1, round(retry))} s.",
                 retry_after=retry,
                 code="rate_limited",
+                detail="; ".join(filter(None, [upstream, self.tried()])),
             )
         if self.context_error is not None:
-            return self.context_error
+            if self.context_error.detail is not None:  # the provider's words: not for members
+                self.context_error.message = (
+                    f"The prompt does not fit the context window of '{primary.slug}' "
+                    "(nor of its fallbacks): shorten it or choose a model with a larger one."
+                )
+            return self.presented(self.context_error, primary)
         if self.other_error is not None:
             return self.other_error
         return Unavailable(f"No deployment of '{primary.slug}' can take the call now.")
+
+    def tried(self) -> str:
+        return f"tried {', '.join(self.path)}" if self.path else ""
+
+    def presented(self, error: ModelyardError, primary: ModelConfig) -> ModelyardError:
+        """An upstream-born error (one with a detail) named for the member, the trail added."""
+        if error.detail is not None:
+            name_model(error, primary.slug)
+            if self.path and "; tried " not in error.detail:
+                error.detail = f"{error.detail}; {self.tried()}"
+        return error
 
 
 def is_context_overflow(error: ModelyardError) -> bool:
     if error.code == "context_length_exceeded":
         return True
-    message = error.message.lower()
+    message = error.admin_message.lower()  # the provider's own words are in the detail
     return isinstance(error, BadRequest) and any(word in message for word in _CONTEXT_WORDS)
 
 
@@ -273,7 +294,8 @@ class Router:
                 trail.path.append(f"{where}:context")
                 trail.context_error = trail.context_error or exc
                 return None
-            raise
+            trail.path.append(f"{where}:refused")
+            raise trail.presented(exc, model) from None
         except BaseException:
             await self._release(reservation)
             raise

@@ -82,14 +82,24 @@ class SecretBox:
         try:
             return self._fernet.decrypt(token).decode("utf-8")
         except (InvalidToken, UnicodeDecodeError, TypeError):
-            raise SecretDecryptError(self._decrypt_message()) from None
+            raise self._decrypt_error() from None
 
     def rotate(self, token: bytes) -> bytes:
         """Re-encrypt a token with the current key, so an old key can later be retired."""
         try:
             return self._fernet.rotate(token)
         except (InvalidToken, TypeError):
-            raise SecretDecryptError(self._decrypt_message()) from None
+            raise self._decrypt_error() from None
+
+    def _decrypt_error(self) -> SecretDecryptError:
+        """Members read that the server is misconfigured; where the keys come from (a file's
+        path) and what to do about it is the detail, for admins and the logs."""
+        return SecretDecryptError(
+            "This server cannot read the stored provider credentials (its secret key does "
+            "not match them); please tell an admin.",
+            code="secret_key_mismatch",
+            detail=self._decrypt_message(),
+        )
 
     def _decrypt_message(self) -> str:
         return (

@@ -38,7 +38,7 @@ from modelyard.testing.asgi import (
     read_request,
     send_reply,
 )
-from modelyard.testing.faults import fault_for
+from modelyard.testing.faults import fault_for, quoted_text
 from modelyard.testing.images import png
 from modelyard.testing.request_log import DEFAULT_LIMIT, RequestLog
 from modelyard.testing.waits import Stopping, pause
@@ -242,7 +242,8 @@ async def _answer(
             message = "The fake provider is shutting down."
             return dialect.error(request, 503, message, None), None, 0
     if fault.status is not None:
-        return dialect.error(request, fault.status, None, None), None, 0
+        quoted = quoted_text(fault.status, model, request.headers)
+        return dialect.error(request, fault.status, quoted, None), None, 0
     try:
         reply = route.handler(request, model)
     except BadRequest as exc:

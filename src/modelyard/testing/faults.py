@@ -6,7 +6,8 @@ Gemini path model) because that is what a test configures on a deployment anyway
 
 ``slow-<ms>-...``   answer after ``<ms>`` milliseconds (so does an ``x-fake-delay-ms`` header)
 ``fail-<status>``   an error with that HTTP status in the provider's error shape (429 adds
-                    ``retry-after: 1``; 529 is Anthropic's ``overloaded_error``)
+                    ``retry-after: 1``; 529 is Anthropic's ``overloaded_error``); a 401 and
+                    a 404 quote the caller as real providers do (the masked key, the model)
 ``fail-hang``       never answer (until the client disconnects)
 ``fail-cut``        start the answer, then drop the connection in the middle
 ``fail-garbage``    200 with a malformed body (truncated JSON / an event with broken JSON)
@@ -87,6 +88,23 @@ STATUS_TEXT = {
     504: "Gateway timeout.",
     529: "Overloaded",
 }
+
+
+def quoted_text(status: int, model: str, headers: dict[str, str]) -> str | None:
+    """What real providers reflect in an error: OpenAI's 401 quotes the key it got (masked),
+    every provider's 404 the model identifier. None for the other statuses (the plain text)."""
+    if status == 404:
+        return f"The model `{model}` does not exist or you do not have access to it."
+    if status != 401:
+        return None
+    key = headers.get("authorization", "").removeprefix("Bearer ").strip()
+    key = key or headers.get("x-api-key") or headers.get("api-key") or ""
+    key = key or headers.get("x-goog-api-key") or ""
+    masked = f"{key[:3]}{'*' * max(0, len(key) - 7)}{key[-4:]}" if len(key) > 8 else "***"
+    return (
+        f"Incorrect API key provided: {masked}. You can find your API key at "
+        "https://platform.openai.com/account/api-keys."
+    )
 
 
 def status_text(status: int) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from modelyard.errors import InvalidInput, NotFound
 from modelyard.storage.tables import AssistantRow, KnowledgeCollectionRow, ModelRow
-from modelyard.workspace import audit, slugs
+from modelyard.workspace import audit, model_access, slugs
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.ids import new_id
 from modelyard.workspace.schemas import AssistantCreate, AssistantOut, AssistantUpdate
@@ -121,10 +121,21 @@ def delete_assistant(session: Session, actor: Actor, assistant_id: str) -> None:
 
 
 def list_assistants(session: Session, actor: Actor) -> list[AssistantOut]:
-    """Members may list assistants too: they use them."""
-    rows = session.scalars(
-        select(AssistantRow)
-        .where(AssistantRow.workspace_id == actor.workspace_id)
-        .order_by(AssistantRow.created_at)
+    """Members may list assistants too: they use them. Only those over a model they may use,
+    as in ``/v1/models`` (admins see every one)."""
+    rows = list(
+        session.scalars(
+            select(AssistantRow)
+            .where(AssistantRow.workspace_id == actor.workspace_id)
+            .order_by(AssistantRow.created_at)
+        )
     )
+    if not actor.is_admin:
+        backing = session.scalars(
+            select(ModelRow).where(ModelRow.id.in_({row.model_id for row in rows}))
+        )
+        usable = {
+            m.id for m in model_access.usable_by(session, actor.user_id, actor.role, list(backing))
+        }
+        rows = [row for row in rows if row.model_id in usable]
     return [_out(row) for row in rows]
