@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelyard import __version__
 from modelyard.admin_api import error_handlers
+from modelyard.request_ids import RequestIds
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # POSTs that change no configuration: searching a collection, testing a model.
@@ -80,7 +81,9 @@ def build_api_app(state: State) -> FastAPI:
     )
 
     app = _fastapi(state)
+    error_handlers.install_internal_errors(app)
     app.add_middleware(_ReloadConfigAfterChanges)
+    app.add_middleware(RequestIds)  # outermost of ours: every answer carries x-request-id
     for module in (
         system_routes,
         catalog_routes,

@@ -21,6 +21,10 @@ Domain code raises these; each entry point (admin API, gateway, web UI, CLI) ren
 never contain secrets: they are written for the caller and may be shown as they are. What only an
 operator should read (deployment ids, a provider's own words, file paths) goes into ``detail``:
 ``body(detailed=True)`` (admins and owners) and the logs show it, members never see it.
+
+Anything else that escapes a handler is a bug: its 500 body (:func:`internal_error_body`) is the
+same shape with the call's ``request_id`` beside it, so an operator can find the traceback in the
+log; the body never carries it.
 """
 
 from __future__ import annotations
@@ -71,6 +75,16 @@ class ModelyardError(Exception):
                 "code": self.code,
             }
         }
+
+
+INTERNAL_MESSAGE = "The server had an error while processing your request."
+
+
+def internal_error_body(request_id: str | None) -> dict[str, Any]:
+    """The body of an unexpected 500: the OpenAI shape, plus the id that finds it in the log."""
+    body: dict[str, Any] = ModelyardError(INTERNAL_MESSAGE).body()
+    body["request_id"] = request_id
+    return body
 
 
 class InvalidInput(ModelyardError):
@@ -172,4 +186,5 @@ __all__ = [
     "Unavailable",
     "UpstreamError",
     "UpstreamTimeout",
+    "internal_error_body",
 ]

@@ -1,4 +1,5 @@
-"""Every error leaves in OpenAI's error shape, naming the offending field in ``param``."""
+"""Every error leaves in OpenAI's error shape, naming the offending field in ``param``; a bug
+leaves as a 500 in the same shape with the request id, its traceback only in the log."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from modelyard.errors import ModelyardError
+from modelyard.errors import ModelyardError, internal_error_body
 from modelyard.gateway.http_io import WWW_AUTHENTICATE, error_response
 from modelyard.json_response import JSONBytesResponse
+from modelyard.request_ids import HEADER, request_id_of
 
 _STATUS_TYPES = {
     400: "invalid_request_error",
@@ -80,6 +82,19 @@ async def _http_error(_request: Request, exc: Exception) -> JSONBytesResponse:
     return JSONBytesResponse(
         _body(kind, message, None, None), status_code=exc.status_code, headers=headers
     )
+
+
+async def _internal_error(request: Request, _exc: Exception) -> JSONBytesResponse:
+    """Starlette's outermost handler: it sends this, then re-raises for the server to log the
+    traceback. The request id middleware sits inside it, so the header is set here."""
+    request_id = request_id_of(request.scope)
+    headers = {HEADER: request_id} if request_id else None
+    return JSONBytesResponse(internal_error_body(request_id), status_code=500, headers=headers)
+
+
+def install_internal_errors(app: FastAPI) -> None:
+    """For the admin API (the web UI answers its own bugs with a page)."""
+    app.add_exception_handler(Exception, _internal_error)
 
 
 def install(app: FastAPI) -> None:

@@ -2,7 +2,9 @@
 
 Starlette's router, its middleware stack and exception-handler wrappers cost about a tenth of a
 call's CPU (profiled with py-spy, see the README's performance section); the gateway needs none
-of them: five fixed paths, and its errors are already ``ModelyardError``.
+of them: five fixed paths, and its errors are already ``ModelyardError``. Every answer carries
+``x-request-id`` (set here, once, before the handler runs: usage records read it from the scope),
+streams included: the header goes out with the status, before the first event.
 """
 
 from __future__ import annotations
@@ -15,14 +17,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from modelyard.errors import BadRequest, ModelyardError, NotFound
+from modelyard.errors import BadRequest, ModelyardError, NotFound, internal_error_body
 from modelyard.gateway import chat, media, models_list
 from modelyard.gateway.context import GatewayContext
-from modelyard.gateway.http_io import error_response
+from modelyard.gateway.http_io import error_response, json_response
+from modelyard.request_ids import HEADER_BYTES, assign
 
 log = logging.getLogger(__name__)
-
-_INTERNAL = ModelyardError("The server had an error while processing your request.")
 
 Handler = Callable[[GatewayContext, Request], Awaitable[Response]]
 
@@ -42,27 +43,36 @@ class Gateway:
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_id = assign(scope)
         path: str = scope["path"]
         if len(path) > 4 and path[-1] == "/":
             path = path.rstrip("/")
         handler = self.routes.get((scope["method"], path))
         if handler is None:
-            await error_response(NotFound(f"Unknown path {path}."))(scope, receive, send)
-            return
+            response = error_response(NotFound(f"Unknown path {path}."))
+        else:
+            response = await self._handle(handler, scope, receive, request_id, path)
+        response.raw_headers.append((HEADER_BYTES, request_id.encode("latin-1")))
+        await response(scope, receive, send)
+
+    async def _handle(
+        self, handler: Handler, scope: Scope, receive: Receive, request_id: str, path: str
+    ) -> Response:
         request = Request(scope, receive)
         try:
-            response = await handler(self.ctx, request)
+            return await handler(self.ctx, request)
         except ModelyardError as exc:
             detailed = exc.detail is not None and await self._is_admin(request)
-            response = error_response(exc, detailed=detailed)
+            return error_response(exc, detailed=detailed)
         except HTTPException as exc:  # Starlette's own (a malformed multipart body)
-            response = error_response(BadRequest(str(exc.detail)))
+            return error_response(BadRequest(str(exc.detail)))
         except Exception:
             # A bug before any byte was sent: logged with its traceback, answered in the OpenAI
             # shape without it. (A stream that fails later ends with its own error event.)
-            log.exception("Unhandled error on %s %s", scope["method"], path)
-            response = error_response(_INTERNAL)
-        await response(scope, receive, send)
+            log.exception(
+                "Unhandled error on %s %s (request %s)", scope["method"], path, request_id
+            )
+            return json_response(internal_error_body(request_id), 500)
 
     async def _is_admin(self, request: Request) -> bool:
         """Whether the caller may read an error's internals (admins and owners). Asked only
