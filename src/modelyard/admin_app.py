@@ -75,6 +75,7 @@ def build_api_app(state: State) -> FastAPI:
         key_routes,
         knowledge_routes,
         model_routes,
+        openapi,
         system_routes,
         usage_routes,
         user_routes,
@@ -96,6 +97,7 @@ def build_api_app(state: State) -> FastAPI:
         knowledge_routes,
     ):
         app.include_router(module.router)
+    openapi.install(app)  # after every router: it declares what each route can answer
     return app
 
 

@@ -11,12 +11,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from modelyard.admin_api.deps import ActorDep, AdminDep, ServicesDep
+from modelyard.admin_api.openapi import errors
 from modelyard.knowledge import runtime
 from modelyard.knowledge.schemas import (
     CollectionCreate,
     CollectionOut,
     CollectionUpdate,
     DocumentOut,
+    DocumentText,
     SearchRequest,
     SearchResult,
 )
@@ -67,7 +69,34 @@ async def delete_collection(
     return Response(status_code=204)
 
 
-@router.post("/{collection_id}/documents", status_code=201)
+# Read by ``read_upload`` (JSON or multipart), so FastAPI cannot see the body: described here.
+_DOCUMENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": DocumentText.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "name": {"type": "string"},
+                    },
+                },
+                "encoding": {"file": {"contentType": "text/plain"}},
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/{collection_id}/documents",
+    status_code=201,
+    responses=errors(400, 413, 415, 502, 503, 504),
+    openapi_extra=_DOCUMENT_BODY,
+)
 async def add_document(
     collection_id: str, request: Request, actor: AdminDep, knowledge: KnowledgeDep
 ) -> DocumentOut:
@@ -89,7 +118,7 @@ async def delete_document(
     return Response(status_code=204)
 
 
-@router.post("/{collection_id}/search")
+@router.post("/{collection_id}/search", responses=errors(502, 503, 504))
 async def search(
     collection_id: str, data: SearchRequest, actor: ActorDep, knowledge: KnowledgeDep
 ) -> SearchResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
+from modelyard.admin_api.openapi import errors
 from modelyard.app import database_answers
 from modelyard.json_response import JSONBytesResponse
 from modelyard.workspace import audit
@@ -12,7 +13,7 @@ from modelyard.workspace import audit
 router = APIRouter(tags=["system"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", responses=errors(503))
 def healthz(services: ServicesDep) -> JSONBytesResponse:
     """200 when the process and its database answer, 503 otherwise (``modelyard.app`` answers
     ``GET /healthz`` itself, before this app is built; this route serves other mounts)."""

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 Handler = Callable[[GatewayContext, Request], Awaitable[Response]]
 
 
+class _MethodNotAllowed(BadRequest):
+    status = 405
+
+
 class Gateway:
     """Serves ``/v1/...`` (the full path; a trailing slash is ignored)."""
 
@@ -41,6 +45,10 @@ class Gateway:
             ("POST", "/v1/images/generations"): media.image_generations,
             ("POST", "/v1/images/edits"): media.image_edits,
         }
+        allowed: dict[str, list[str]] = {}
+        for method, known in self.routes:
+            allowed.setdefault(known, []).append(method)
+        self.allowed = {known: ", ".join(methods) for known, methods in allowed.items()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = assign(scope)
@@ -49,11 +57,19 @@ class Gateway:
             path = path.rstrip("/")
         handler = self.routes.get((scope["method"], path))
         if handler is None:
-            response = error_response(NotFound(f"Unknown path {path}."))
+            response = self._unknown(scope["method"], path)
         else:
             response = await self._handle(handler, scope, receive, request_id, path)
         response.raw_headers.append((HEADER_BYTES, request_id.encode("latin-1")))
         await response(scope, receive, send)
+
+    def _unknown(self, method: str, path: str) -> Response:
+        allow = self.allowed.get(path)
+        if allow is None:
+            return error_response(NotFound(f"Unknown path {path}."))
+        response = error_response(_MethodNotAllowed(f"{path} takes {allow}, not {method}."))
+        response.headers["allow"] = allow
+        return response
 
     async def _handle(
         self, handler: Handler, scope: Scope, receive: Receive, request_id: str, path: str
