@@ -7,9 +7,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from modelyard.admin_api.openapi import allowed_methods
 from modelyard.errors import ModelyardError, internal_error_body
 from modelyard.gateway.http_io import WWW_AUTHENTICATE, error_response
 from modelyard.json_response import JSONBytesResponse
@@ -72,13 +74,18 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONBytesRespo
     )
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONBytesResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONBytesResponse:
     assert isinstance(exc, StarletteHTTPException)
     kind = _STATUS_TYPES.get(exc.status_code, "api_error")
     message = exc.detail if isinstance(exc.detail, str) else "Request failed."
     headers = exc.headers
     if exc.status_code == 401 and not any(k.lower() == "www-authenticate" for k in headers or {}):
         headers = {**(headers or {}), "www-authenticate": WWW_AUTHENTICATE}  # RFC 6750 §3
+    if exc.status_code == 405 and isinstance(request.app, FastAPI) and request.app.openapi_url:
+        allow = allowed_methods(request.app, request.url.path)
+        if allow:
+            headers = {k: v for k, v in (headers or {}).items() if k.lower() != "allow"}
+            headers["allow"] = allow
     return JSONBytesResponse(
         _body(kind, message, None, None), status_code=exc.status_code, headers=headers
     )
@@ -92,8 +99,21 @@ async def _internal_error(request: Request, _exc: Exception) -> JSONBytesRespons
     return JSONBytesResponse(internal_error_body(request_id), status_code=500, headers=headers)
 
 
+async def _unstorable(request: Request, _exc: Exception) -> JSONBytesResponse:
+    """The database refused a value (SQLSTATE class 22: a NUL in text, a number too large for
+    its column) that no schema stopped: bad input, not a bug; the session rolled back. Names
+    the path or query parameter that holds a NUL, when one does (bodies are checked before)."""
+    params = {**request.query_params, **request.path_params}
+    param = next((name for name, value in params.items() if "\x00" in str(value)), None)
+    message = "A value cannot be stored: text may not contain NUL characters and numbers must fit."
+    return JSONBytesResponse(
+        _body("invalid_request_error", message, param, "unstorable_value"), status_code=422
+    )
+
+
 def install_internal_errors(app: FastAPI) -> None:
     """For the admin API (the web UI answers its own bugs with a page)."""
+    app.add_exception_handler(DataError, _unstorable)
     app.add_exception_handler(Exception, _internal_error)
 
 

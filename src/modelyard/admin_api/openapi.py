@@ -4,13 +4,15 @@ status each route can answer.
 Most error statuses follow from what a route is, so they are derived here rather than repeated
 on every route (and a new router gets them without thinking of it): every route can fail with a
 500; one that authenticates with 401; one for admins, or that acts on a named thing or writes,
-with 403; a path parameter means 404; a body means 400 (not JSON), 413 and 422; parameters mean
-422; every write can meet a concurrent one (409, ``storage.integrity``). What only one route
-can answer it declares itself with ``responses=errors(...)``.
+with 403; a path parameter means 404; a body means 400 (not JSON), 413 and 422, and 404 when it
+is written (it may name an unknown model, group or user); parameters mean 422; every write can
+meet a concurrent one (409, ``storage.integrity``). What only one route can answer it declares
+itself with ``responses=errors(...)``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -59,6 +61,8 @@ def statuses_of(route: APIRoute) -> set[int]:
         found.add(404)
     if route.body_field is not None:
         found |= {400, 413, 422}
+        if writes:
+            found.add(404)  # the body names something (a model, a group, a user) unknown
     if dependant.query_params or dependant.path_params:
         found.add(422)  # where FastAPI validates parameters (its own 422 has another shape)
     if writes:
@@ -92,6 +96,18 @@ def _with_request_ids(document: dict[str, Any]) -> None:
         for operation in operations.values():
             for response in operation.get("responses", {}).values():
                 response.setdefault("headers", {})["x-request-id"] = REQUEST_ID_HEADER
+
+
+def allowed_methods(app: FastAPI, path: str) -> str | None:
+    """Every method the document lists for ``path``, for the ``Allow`` of a 405 (Starlette's
+    names only those of the one route it matched, and each method is a route of its own)."""
+    methods: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        if re.fullmatch(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)), path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods)) or None
 
 
 def install(app: FastAPI) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from starlette.responses import StreamingResponse
 
 from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
@@ -83,7 +83,16 @@ def usage(
     return JSONBytesResponse(body)
 
 
-@router.get("/export.csv")
+@router.get(
+    "/export.csv",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "One line per call, a header line first",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def export_csv(
     actor: AdminDep, services: ServicesDep, start: FromQuery = None, to: ToQuery = None
 ) -> StreamingResponse:

@@ -22,6 +22,11 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{_P}{name}"}
 
 
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """Also ``null`` (read as absent), as OpenAI's spec allows for optional fields."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
 _TEXT_PART: dict[str, Any] = {
     "type": "object",
     "required": ["type", "text"],
@@ -140,13 +145,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "model": {"type": "string"},
             "messages": {"type": "array", "minItems": 1, "items": _MESSAGE},
-            "max_tokens": {"type": "integer", "minimum": 1},
-            "max_completion_tokens": {"type": "integer", "minimum": 1},
-            "temperature": {"type": "number", "minimum": 0, "maximum": 2},
-            "top_p": {"type": "number", "minimum": 0, "maximum": 1},
-            "n": {"type": "integer", "minimum": 1, "maximum": 1},
+            "max_tokens": _nullable({"type": "integer", "minimum": 1}),
+            "max_completion_tokens": _nullable({"type": "integer", "minimum": 1}),
+            "temperature": _nullable({"type": "number", "minimum": 0, "maximum": 2}),
+            "top_p": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "n": _nullable({"type": "integer", "minimum": 1, "maximum": 1}),
             "stop": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-            "stream": {"type": "boolean"},
+            "stream": _nullable({"type": "boolean"}),
             "stream_options": {
                 "type": "object",
                 "properties": {"include_usage": {"type": "boolean"}},
@@ -178,8 +183,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "json_schema": {"type": "object"},
                 },
             },
-            "reasoning_effort": {"enum": ["minimal", "low", "medium", "high"]},
-            "seed": {"type": "integer"},
+            "reasoning_effort": _nullable({"enum": ["minimal", "low", "medium", "high"]}),
+            "seed": _nullable({"type": "integer"}),
             "user": {"type": "string"},
         },
     },
@@ -275,21 +280,21 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "model": {"type": "string"},
             "prompt": {"type": "string", "pattern": "\\S"},
-            "n": {"type": "integer", "minimum": 1, "maximum": 10},
-            "size": {"type": "string"},
-            "quality": {"type": "string"},
-            "response_format": {"enum": ["url", "b64_json"]},
-            "background": {"type": "string"},
-            "output_format": {"type": "string"},
-            "user": {"type": "string"},
+            "n": _nullable({"type": "integer", "minimum": 1, "maximum": 10}),
+            "size": _nullable({"type": "string"}),
+            "quality": _nullable({"type": "string"}),
+            "response_format": _nullable({"enum": ["url", "b64_json"]}),
+            "background": _nullable({"type": "string"}),
+            "output_format": _nullable({"type": "string"}),
+            "user": _nullable({"type": "string"}),
         },
     },
     "ImageEditRequest": {
         "type": "object",
         "required": ["model", "prompt", "image"],
         "properties": {
-            "image": {"type": "string", "format": "binary"},
-            "mask": {"type": "string", "format": "binary"},
+            "image": {"type": "string", "format": "binary", "minLength": 1},
+            "mask": {"type": "string", "format": "binary", "minLength": 1},
             "model": {"type": "string"},
             "prompt": {"type": "string", "pattern": "\\S"},
             "n": {"type": "integer", "minimum": 1, "maximum": 10},

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    field_validator,
 )
 
 from modelyard.catalog.schema import Capabilities
@@ -43,10 +44,33 @@ PriceOut = Annotated[Decimal, PlainSerializer(float, return_type=float, when_use
 Slug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,119}$")]
 
 
+def _has_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
 class Input(BaseModel):
-    """Base of request schemas: unknown fields are an error, never silently dropped."""
+    """Base of request schemas: unknown fields are an error, never silently dropped. No text
+    may hold a NUL character: PostgreSQL cannot store one (it was a 500 there)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("must not contain NUL (\\u0000) characters")
+        return value
 
 
 # --- model keys ---------------------------------------------------------------------------

@@ -1,0 +1,41 @@
+"""The short fuzz run: ``scripts/fuzz.py`` (schemathesis, every check, ``/api`` and ``/v1``)
+against the test server on each database, as an owner; no answer may be a server error.
+
+About 35 s a backend; the long run is documented in ``docs/SECURITY.md``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from modelyard.testing import FakeProvider
+from tests.support import Workspace, ok
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "fuzz.py"
+
+
+def load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("fuzz_script", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fuzz_script"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_short_fuzz_run_finds_no_server_error(ws: Workspace, fake: FakeProvider) -> None:
+    fuzz = load_script()
+    base_url = ws.server.base_url
+    slugs = fuzz.prepare(base_url, ws.owner_key, fake.url)
+    findings = fuzz.fuzz(
+        base_url, ws.owner_key, slugs, max_examples=20, duration=35, workers=4, seed=12
+    )
+    summary = fuzz.report(findings)
+    assert findings.requests > 500, summary + findings.output[-3000:]
+    assert not findings.server_errors, summary
+    # The fuzzer ran as the owner to the end: its key and role are intact.
+    with ws.owner() as api:
+        assert ok(api.get("/api/me"))["role"] == "owner"
