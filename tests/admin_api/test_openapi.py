@@ -99,6 +99,7 @@ def test_real_failures_are_declared(ws: Workspace, fake: FakeProvider) -> None:
             member.patch("/api/me", json={"role": "owner"}),  # 403
             member.post(f"/api/users/{ws.owner_id}/api-keys", json={}),  # 403
             api.get("/api/models/nope/deployments"),  # 404
+            api.put("/api/me/default-model", json={"model_id": "mdl_nope"}),  # 404 in a body
             api.post("/v1/chat/completions", content=b"{"),  # 400
             api.post("/v1/chat/completions", json={"model": "nope", "messages": hi}),  # 404
             api.post("/v1/chat/completions", json={"model": broken["slug"], "messages": hi}),
@@ -142,3 +143,12 @@ def test_a_wrong_method_on_a_gateway_path_is_405_with_allow(ws: Workspace, metho
     assert response.status_code == 405 and response.headers["allow"] == "POST"
     assert models.status_code == 405 and models.headers["allow"] == "GET, HEAD"
     assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_a_wrong_method_on_an_api_path_allows_every_documented_method(ws: Workspace) -> None:
+    """Each method is a route of its own: Starlette's 405 named only the first one's."""
+    with ws.owner() as api:
+        users = api.request("OPTIONS", "/api/users")
+        one = api.put("/api/models/mdl_x")
+    assert users.status_code == 405 and users.headers["allow"] == "GET, HEAD, POST"
+    assert one.status_code == 405 and one.headers["allow"] == "DELETE, GET, HEAD, PATCH"
