@@ -132,6 +132,21 @@ _EN: dict[str, str] = {
     "groups_saved_members": "Members saved: the change applies to their next call.",
     "groups_saved_models": "Models saved: the change applies to the next call.",
     "groups_saved_deleted": "Group deleted.",
+    "key_expires": "Expires",
+    "key_expires_label": "Expires on (optional)",
+    "key_expires_hint": (
+        "The key works through this day and expires at its end, 23:59 UTC. Empty: it never expires."
+    ),
+    "key_expired": "Expired",
+    "key_never": "never",
+    "key_models": "Models",
+    "key_models_label": "Models this key may call (optional)",
+    "key_models_hint": "None ticked: every model you may use, now and later.",
+    "key_models_none": "No models are available to you yet.",
+    "key_all_models": "all",
+    "key_model_gone": "no longer available to you",
+    "key_last_used": "Last used",
+    "key_last_used_hint": "Last used is updated within about a minute of a call.",
 }
 
 _DE: dict[str, str] = {
@@ -260,6 +275,26 @@ _DE: dict[str, str] = {
     "groups_saved_members": "Mitglieder gespeichert: Die Änderung gilt ab dem nächsten Aufruf.",
     "groups_saved_models": "Modelle gespeichert: Die Änderung gilt ab dem nächsten Aufruf.",
     "groups_saved_deleted": "Gruppe gelöscht.",
+    "key_expires": "Läuft ab",
+    "key_expires_label": "Läuft ab am (optional)",
+    "key_expires_hint": (
+        "Der Schlüssel gilt bis einschließlich dieses Tages und läuft an dessen Ende ab, "
+        "23:59 UTC. Leer: Er läuft nie ab."
+    ),
+    "key_expired": "Abgelaufen",
+    "key_never": "nie",
+    "key_models": "Modelle",
+    "key_models_label": "Modelle, die dieser Schlüssel aufrufen darf (optional)",
+    "key_models_hint": (
+        "Keines angekreuzt: alle Modelle, die Sie verwenden dürfen, jetzt und später."
+    ),
+    "key_models_none": "Ihnen stehen noch keine Modelle zur Verfügung.",
+    "key_all_models": "alle",
+    "key_model_gone": "für Sie nicht mehr verfügbar",
+    "key_last_used": "Zuletzt verwendet",
+    "key_last_used_hint": (
+        "„Zuletzt verwendet“ wird etwa eine Minute nach einem Aufruf aktualisiert."
+    ),
 }
 
 _TABLES: dict[str, Mapping[str, str]] = {"en": _EN, "de": {**_EN, **_DE}}

@@ -9,10 +9,12 @@ drops its configuration so the very next call sees it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -22,7 +24,13 @@ from modelyard.web import i18n
 from modelyard.web.auth import FormDep, UserDep, WebUser
 from modelyard.web.pages import GENERAL, field_errors, finish, form_values, render, services_of
 from modelyard.workspace import api_keys, users
-from modelyard.workspace.key_schemas import ApiKeyCreate, ApiKeyIssued
+from modelyard.workspace.key_schemas import (
+    ApiKeyCreate,
+    ApiKeyIssued,
+    ApiKeyOut,
+    KeyModel,
+    day_or_instant,
+)
 from modelyard.workspace.schemas import DefaultModelSet, UserUpdate
 
 router = APIRouter(include_in_schema=False)
@@ -136,29 +144,60 @@ async def set_language(request: Request, user: UserDep, form: FormDep) -> Respon
     return _done(request, back, "language")
 
 
+def _key_rows(keys: list[ApiKeyOut], names: dict[str, KeyModel]) -> list[dict[str, Any]]:
+    """Each key with what the table shows: its state and its models (slug and name)."""
+    now = datetime.now(UTC)
+    rows = []
+    for key in sorted(keys, key=lambda k: (k.revoked_at is not None, k.created_at)):
+        state = (
+            "revoked"
+            if key.revoked_at
+            else "expired"
+            if key.expires_at is not None and key.expires_at <= now
+            else "active"
+        )
+        models = None
+        if key.model_ids is not None:
+            models = [(model_id, names.get(model_id)) for model_id in key.model_ids]
+        rows.append({"key": key, "state": state, "models": models})
+    return rows
+
+
 def _keys_page(
     request: Request,
     user: WebUser,
     *,
     issued: ApiKeyIssued | None = None,
     errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
     with services_of(request).session() as db:
         keys = api_keys.list_keys(db, user.actor, user.actor.user_id)
-    keys.sort(key=lambda key: (key.revoked_at is not None, key.created_at), reverse=False)
+        choices = api_keys.scope_choices(db, user.actor, user.actor.user_id)
     context = member_context(request, user) | {
-        "keys": keys,
+        "keys": _key_rows(keys, {row.id: row for row in choices}),
+        "choices": choices,
         "issued": issued,
         "errors": errors or {},
         "values": values or {},
+        "today": datetime.now(UTC).date().isoformat(),
         "base_url": str(request.base_url).rstrip("/") + "/v1",
     }
     response = render(request, "member_keys.html", context, status_code=status)
     if issued is not None:  # the only page that ever holds the key: keep it out of caches
         response.headers["cache-control"] = "no-store"
     return response
+
+
+def key_form(form: FormData) -> dict[str, Any]:
+    """The create form as ``ApiKeyCreate`` reads it: a picked day expires at its end (UTC), no
+    model ticked means every model."""
+    values: dict[str, Any] = form_values(form, ("name", "expires_at"))
+    chosen = [v for v in form.getlist("model_ids") if isinstance(v, str) and v.strip()]
+    if chosen:
+        values["model_ids"] = chosen
+    return values
 
 
 @router.get(KEYS_PAGE)
@@ -168,9 +207,12 @@ def keys_page(request: Request, user: UserDep) -> Response:
 
 @router.post(KEYS_PAGE)
 def create_key(request: Request, user: UserDep, form: FormDep) -> Response:
-    values = form_values(form, ("name",))
+    values = key_form(form)
+    body = dict(values)
+    if "expires_at" in body:
+        body["expires_at"] = day_or_instant(body["expires_at"])
     try:
-        data = ApiKeyCreate.model_validate(values)
+        data = ApiKeyCreate.model_validate(body)
         with services_of(request).session() as db:
             issued = api_keys.create_key(db, user.actor, user.actor.user_id, data)
     except (ModelyardError, ValidationError) as exc:

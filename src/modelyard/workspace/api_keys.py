@@ -22,7 +22,7 @@ from modelyard.storage.types import utcnow
 from modelyard.workspace import audit, ranks
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.ids import new_id
-from modelyard.workspace.key_schemas import ApiKeyCreate, ApiKeyIssued, ApiKeyOut
+from modelyard.workspace.key_schemas import ApiKeyCreate, ApiKeyIssued, ApiKeyOut, KeyModel
 from modelyard.workspace.model_access import usable_by
 from modelyard.workspace.users import load_user
 
@@ -90,6 +90,40 @@ def check_scopes(session: Session, holder: UserRow, data: ApiKeyCreate, *, revea
         raise InvalidInput(message, param="model_ids", code="unknown_model")
 
 
+def models_for_keys(session: Session, holder: UserRow) -> list[ModelRow]:
+    """The models a key of this holder may be limited to (the ones :func:`check_scopes`
+    accepts): the workspace's models they may use, by kind and name."""
+    rows = session.scalars(
+        select(ModelRow)
+        .where(ModelRow.workspace_id == holder.workspace_id)
+        .order_by(ModelRow.kind, ModelRow.display_name, ModelRow.slug)
+    )
+    return usable_by(session, holder.id, holder.role, list(rows))
+
+
+def scope_choices(session: Session, actor: Actor, user_id: str) -> list[KeyModel]:
+    """What a form issuing a key to ``user_id`` offers, for whoever may issue it."""
+    holder = _holder(session, actor, user_id, "issue API keys")
+    return [
+        KeyModel.model_validate(row, from_attributes=True)
+        for row in models_for_keys(session, holder)
+    ]
+
+
+def model_ids_of(session: Session, workspace_id: str, refs: Sequence[str]) -> list[str]:
+    """Slugs or ids (as a person types them) as model ids; a reference that names no model of
+    the workspace stays as it is, for :func:`check_scopes` to refuse in its own words."""
+    wanted = [ref.strip() for ref in refs]
+    by_slug = dict(
+        session.execute(
+            select(ModelRow.slug, ModelRow.id).where(
+                ModelRow.workspace_id == workspace_id, ModelRow.slug.in_(wanted)
+            )
+        ).tuples()
+    )
+    return [by_slug.get(ref, ref) for ref in wanted]
+
+
 def scope_details(data: ApiKeyCreate) -> dict[str, Any]:
     """What the audit row says of a key's scopes: field names and values, never the secret."""
     return {
@@ -100,12 +134,19 @@ def scope_details(data: ApiKeyCreate) -> dict[str, Any]:
     }
 
 
-def create_key(session: Session, actor: Actor, user_id: str, data: ApiKeyCreate) -> ApiKeyIssued:
-    """Admins issue keys to users up to their own rank; members only to themselves."""
+def _holder(session: Session, actor: Actor, user_id: str, what: str) -> UserRow:
+    """The user whose keys ``actor`` means to touch: themselves, or (admins) a user up to their
+    own rank."""
     if user_id != actor.user_id:
         actor.require_admin()
     user = load_user(session, actor, user_id)
-    ranks.require_may_manage(actor, user.id, user.role, what="issue API keys")
+    ranks.require_may_manage(actor, user.id, user.role, what=what)
+    return user
+
+
+def create_key(session: Session, actor: Actor, user_id: str, data: ApiKeyCreate) -> ApiKeyIssued:
+    """Admins issue keys to users up to their own rank; members only to themselves."""
+    user = _holder(session, actor, user_id, "issue API keys")
     check_scopes(session, user, data, reveal=user.id != actor.user_id)
     issued = issue_key(
         session,
@@ -129,11 +170,7 @@ def create_key(session: Session, actor: Actor, user_id: str, data: ApiKeyCreate)
 
 
 def list_keys(session: Session, actor: Actor, user_id: str) -> list[ApiKeyOut]:
-    if user_id != actor.user_id:
-        actor.require_admin()
-    user = load_user(session, actor, user_id)
-    ranks.require_may_manage(actor, user.id, user.role, what="list the API keys")
-    return keys_of(session, user.id)
+    return keys_of(session, _holder(session, actor, user_id, "list the API keys").id)
 
 
 def keys_of(session: Session, user_id: str) -> list[ApiKeyOut]:

@@ -4,11 +4,15 @@ An ``expires_at`` without a time zone is taken as UTC (``2027-01-31T18:00`` and
 ``2027-01-31T18:00Z`` are the same instant; a bare date is its midnight UTC); it must lie in the
 future, which the service checks against its clock. ``model_ids`` omitted or null: every model
 the holder may use; a list: only those (never empty: a key that may call nothing is a mistake).
+
+People pick a day rather than an instant: the web page's date input and the CLI's
+``--expires 2027-01-31`` go through :func:`day_or_instant`, so such a key works through that
+whole day in UTC and expires at its end.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
@@ -29,6 +33,16 @@ def _distinct(value: list[str] | None) -> list[str] | None:
     return None if value is None else sorted(set(value))
 
 
+def day_or_instant(value: str) -> str:
+    """A bare date as the last instant of that day in UTC (ISO 8601); anything else unchanged,
+    for the schema to read or refuse with its own message."""
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        return value
+    return datetime.combine(day, time.max, tzinfo=UTC).isoformat()
+
+
 class ApiKeyCreate(Input):
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     expires_at: Annotated[datetime | None, AfterValidator(_as_utc)] = Field(
@@ -44,6 +58,15 @@ class ApiKeyCreate(Input):
         description="The only models this key may call (ids). Omitted or null: all of the "
         "holder's models.",
     )
+
+
+class KeyModel(BaseModel):
+    """A model a key may be limited to, as a form offers it."""
+
+    id: str
+    slug: str
+    display_name: str
+    kind: str
 
 
 class ApiKeyOut(BaseModel):
