@@ -114,13 +114,14 @@ def model_ids_of(session: Session, workspace_id: str, refs: Sequence[str]) -> li
     """Slugs or ids (as a person types them) as model ids; a reference that names no model of
     the workspace stays as it is, for :func:`check_scopes` to refuse in its own words."""
     wanted = [ref.strip() for ref in refs]
-    by_slug = dict(
-        session.execute(
+    by_slug = {
+        slug: model_id
+        for slug, model_id in session.execute(
             select(ModelRow.slug, ModelRow.id).where(
                 ModelRow.workspace_id == workspace_id, ModelRow.slug.in_(wanted)
             )
-        ).tuples()
-    )
+        )
+    }
     return [by_slug.get(ref, ref) for ref in wanted]
 
 
