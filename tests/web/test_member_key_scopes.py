@@ -102,7 +102,7 @@ def test_a_scoped_key_is_listed_and_calls_only_its_model(
     row = _row(member.get(PAGE).text, stored["id"])
     assert f"{day.isoformat()} 23:59 UTC" in row
     assert allowed["slug"] in row and other["slug"] not in row
-    assert re.search(r'class="last-used">never<', row) and "Active" in row
+    assert re.search(r'class="key-last-used">never<', row) and "Active" in row
     assert plain not in member.get(PAGE).text
 
     client = sdk(web_ws.ws, plain)
@@ -114,7 +114,7 @@ def test_a_scoped_key_is_listed_and_calls_only_its_model(
     web_ws.ws.server.services.config.key_activity.flush()
     used = _row(member.get(PAGE).text, stored["id"])
     assert re.search(
-        r'class="last-used"><time datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d UTC', used
+        r'class="key-last-used"><time datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d UTC', used
     )
 
 
@@ -126,7 +126,9 @@ def test_an_unscoped_key_says_never_and_all(
     [stored] = _keys_of(web_ws)
     assert stored["expires_at"] is None and stored["model_ids"] is None
     row = _row(member.get(PAGE).text, stored["id"])
-    assert re.search(r'class="expires">never<', row) and re.search(r'class="models">all<', row)
+    assert re.search(r'class="key-expires">never<', row) and re.search(
+        r'class="key-models">all<', row
+    )
     assert model["slug"] not in row
 
 
