@@ -159,7 +159,14 @@ def prepare(base_url: str, key: str, fake_url: str) -> dict[str, list[str]]:
 
 
 def command(
-    base_url: str, key: str, *, max_examples: int, duration: int, workers: int, seed: int | None
+    base_url: str,
+    key: str,
+    *,
+    max_examples: int,
+    duration: int,
+    workers: int,
+    seed: int | None,
+    only: str | None = None,
 ) -> list[str]:
     args = [
         str(Path(sys.executable).with_name("schemathesis")),
@@ -185,6 +192,8 @@ def command(
         args += ["--exclude-operation-id", operation_id]
     if seed is not None:
         args += ["--seed", str(seed)]
+    if only:
+        args += ["--include-path-regex", only]
     return args
 
 
@@ -197,12 +206,19 @@ def fuzz(
     duration: int = 60,
     workers: int = 4,
     seed: int | None = None,
+    only: str | None = None,
 ) -> Findings:
     """Run schemathesis against ``base_url`` as the owner of ``key``; what it found."""
     with tempfile.TemporaryDirectory(prefix="modelyard-fuzz-") as tmp:
         report = Path(tmp) / "events.ndjson"
         args = command(
-            base_url, key, max_examples=max_examples, duration=duration, workers=workers, seed=seed
+            base_url,
+            key,
+            max_examples=max_examples,
+            duration=duration,
+            workers=workers,
+            seed=seed,
+            only=only,
         )
         args += ["--report", "ndjson", "--report-ndjson-path", str(report)]
         env = {
@@ -309,6 +325,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=60, help="seconds, at most")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--only", help="fuzz only the paths matching this regular expression")
     parser.add_argument("--verbose", action="store_true", help="print schemathesis' output")
     args = parser.parse_args()
     knobs = {
@@ -316,6 +333,7 @@ def main() -> int:
         "duration": args.duration,
         "workers": args.workers,
         "seed": args.seed,
+        "only": args.only,
     }
     if args.url:
         if not (args.key and args.fake_url):

@@ -243,9 +243,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     },
                 ]
             },
-            "encoding_format": {"enum": ["float", "base64"]},
-            "dimensions": {"type": "integer", "minimum": 1},
-            "user": {"type": "string"},
+            "encoding_format": _nullable({"enum": ["float", "base64"]}),
+            "dimensions": _nullable({"type": "integer", "minimum": 1}),
+            "user": _nullable({"type": "string"}),
         },
     },
     "EmbeddingList": {
@@ -280,7 +280,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "model": {"type": "string"},
             "prompt": {"type": "string", "pattern": "\\S"},
-            "n": _nullable({"type": "integer", "minimum": 1, "maximum": 10}),
+            "n": {"type": "integer", "minimum": 1, "maximum": 10},
             "size": _nullable({"type": "string"}),
             "quality": _nullable({"type": "string"}),
             "response_format": _nullable({"enum": ["url", "b64_json"]}),
