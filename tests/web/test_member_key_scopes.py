@@ -190,3 +190,17 @@ def test_an_expired_key_is_marked(web_ws: WebWorkspace, member: httpx.Client) ->
     assert "Active" not in row
     with web_ws.ws.owner() as api:
         assert ok(api.get("/v1/models"))  # the owner's own key is untouched
+
+
+def test_a_model_taken_away_later_is_named_by_id_only(
+    web_ws: WebWorkspace, fake: FakeProvider, member: httpx.Client
+) -> None:
+    kept = add_model(web_ws.ws, fake, display_name="Kept")
+    gone = add_model(web_ws.ws, fake, display_name="Secret Project")
+    assert _create(member, model_ids=[kept["id"], gone["id"]]).status_code == 201
+    with web_ws.ws.owner() as api:
+        ok(api.patch(f"/api/models/{gone['id']}", json={"visible": False}))
+    [stored] = _keys_of(web_ws)
+    row = _row(member.get(PAGE).text, stored["id"])
+    assert kept["slug"] in row and f"{gone['id']}</code> (no longer available to you)" in row
+    assert gone["slug"] not in row and "Secret Project" not in row
