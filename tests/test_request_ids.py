@@ -84,7 +84,10 @@ def test_every_answer_has_one_errors_and_documents_too(ws: Workspace) -> None:
 
 
 def test_a_bug_on_v1_is_a_500_naming_the_request(
-    ws: Workspace, fake: FakeProvider, monkeypatch: pytest.MonkeyPatch
+    ws: Workspace,
+    fake: FakeProvider,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     model = add_model(ws, fake, kind="image", identifier="gpt-image-1")
 
@@ -102,12 +105,13 @@ def test_a_bug_on_v1_is_a_500_naming_the_request(
     assert response.headers["x-request-id"] == "bug-1"
     body = response.json()
     assert body["request_id"] == "bug-1"
+    assert any("bug-1" in r.getMessage() and r.exc_info for r in caplog.records)
     assert body["error"]["type"] == "api_error" and body["error"]["message"]
     assert "secret internals" not in response.text and "Traceback" not in response.text
 
 
 def test_a_bug_on_api_is_a_json_500_naming_the_request(
-    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def boom(*args: Any) -> None:
         raise RuntimeError("secret internals")
@@ -120,6 +124,7 @@ def test_a_bug_on_api_is_a_json_500_naming_the_request(
     body = response.json()
     assert NEW_ID.fullmatch(body["request_id"])
     assert body["request_id"] == response.headers["x-request-id"]
+    assert any(body["request_id"] in r.getMessage() for r in caplog.records)
     assert set(body["error"]) == {"type", "message", "param", "code"}
     assert body["error"]["type"] == "api_error"
     assert "secret internals" not in response.text and "Traceback" not in response.text

@@ -3,6 +3,7 @@ leaves as a 500 in the same shape with the request id, its traceback only in the
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,8 @@ from modelyard.errors import ModelyardError, internal_error_body
 from modelyard.gateway.http_io import WWW_AUTHENTICATE, error_response
 from modelyard.json_response import JSONBytesResponse
 from modelyard.request_ids import HEADER, request_id_of
+
+log = logging.getLogger(__name__)
 
 _STATUS_TYPES = {
     400: "invalid_request_error",
@@ -93,8 +96,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONBytesResponse:
 
 async def _internal_error(request: Request, _exc: Exception) -> JSONBytesResponse:
     """Starlette's outermost handler: it sends this, then re-raises for the server to log the
-    traceback. The request id middleware sits inside it, so the header is set here."""
+    traceback (after our line naming the request). The request id middleware sits inside it,
+    so the header is set here."""
     request_id = request_id_of(request.scope)
+    log.error("500 on %s %s (request %s)", request.method, request.url.path, request_id)
     headers = {HEADER: request_id} if request_id else None
     return JSONBytesResponse(internal_error_body(request_id), status_code=500, headers=headers)
 
