@@ -4,7 +4,8 @@ default model, their language, and their own API keys.
 Everything goes through the same services as the admin API's ``/api/me`` routes
 (``users.set_default_model``, ``users.update_me``, ``api_keys``), so the page offers and refuses
 exactly what the API would. A change that the gateway caches (the default model, a revoked key)
-drops its configuration so the very next call sees it.
+drops its configuration so the very next call sees it. A new key's form offers only the models
+``api_keys.scope_choices`` gives, and the same ``check_scopes`` as the API refuses the rest.
 """
 
 from __future__ import annotations
@@ -190,9 +191,9 @@ def _keys_page(
     return response
 
 
-def key_form(form: FormData) -> dict[str, Any]:
-    """The create form as ``ApiKeyCreate`` reads it: a picked day expires at its end (UTC), no
-    model ticked means every model."""
+def _key_form(form: FormData) -> dict[str, Any]:
+    """The create form's values as typed (shown again on an error); no model ticked is no
+    ``model_ids``, i.e. every model."""
     values: dict[str, Any] = form_values(form, ("name", "expires_at"))
     chosen = [v for v in form.getlist("model_ids") if isinstance(v, str) and v.strip()]
     if chosen:
@@ -207,9 +208,9 @@ def keys_page(request: Request, user: UserDep) -> Response:
 
 @router.post(KEYS_PAGE)
 def create_key(request: Request, user: UserDep, form: FormDep) -> Response:
-    values = key_form(form)
+    values = _key_form(form)
     body = dict(values)
-    if "expires_at" in body:
+    if "expires_at" in body:  # a picked day: the key works through it, until 23:59:59 UTC
         body["expires_at"] = day_or_instant(body["expires_at"])
     try:
         data = ApiKeyCreate.model_validate(body)
