@@ -39,6 +39,8 @@ class WorkspaceRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     config_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Keys the HMAC of budget webhooks; Fernet ciphertext like model key secrets, shown once.
+    webhook_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class UserRow(Base):
@@ -354,3 +356,54 @@ class KnowledgeChunkRow(Base):
     text: Mapped[str] = mapped_column(Text)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     dimensions: Mapped[int] = mapped_column(Integer)
+
+
+class BudgetRow(Base):
+    """A spend limit in USD on one scope (the workspace, a group, a user or an API key) for a
+    period in the budget's time zone. ``scope_id`` is None for the workspace; it has no foreign
+    key because it names rows of different tables (the domain checks it on every write)."""
+
+    __tablename__ = "budgets"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(String(20))
+    scope_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    amount_usd: Mapped[Decimal] = mapped_column(DecimalText)
+    period: Mapped[str] = mapped_column(String(10))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    on_exceed: Mapped[str] = mapped_column(String(10))
+    fallback_model_id: Mapped[str | None] = mapped_column(
+        ForeignKey("models.id"), nullable=True, index=True
+    )
+    # Fractions of ``amount_usd`` (decimal strings, sorted): crossing one notifies once a period.
+    notify_at: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["0.8", "1.0"])
+    webhook_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class BudgetAlertRow(Base):
+    """One crossing of a budget's ``notify_at`` fraction in one period, and the delivery state
+    of its webhook. Unique per (budget, period, threshold): every replica may report the same
+    crossing, the database keeps one, so it is posted once."""
+
+    __tablename__ = "budget_alerts"
+    __table_args__ = (UniqueConstraint("budget_id", "period_start", "threshold"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"))
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    threshold: Mapped[Decimal] = mapped_column(DecimalText)
+    spent_usd: Mapped[Decimal] = mapped_column(DecimalText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Due for a (re)delivery when set and past; None once delivered, given up or webhook-less.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
