@@ -68,12 +68,17 @@ class Findings:
     server_errors: list[str] = field(default_factory=list)
     contract_5xx: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
+    tool_errors: list[str] = field(default_factory=list)  # schemathesis' own, not the server's
     exit_code: int = 0
     output: str = ""
 
     def read(self, event: dict[str, Any]) -> None:
         """One NDJSON event of schemathesis' report."""
-        recorder = event.get("ScenarioFinished", {}).get("recorder", {})
+        for kind in ("NonFatalError", "FatalError"):
+            if kind in event:
+                self.tool_errors.append(str(event[kind].get("label") or kind))
+        finished = event.get("ScenarioFinished") or event.get("FuzzScenarioFinished") or {}
+        recorder = finished.get("recorder", {})
         for interaction in recorder.get("interactions", {}).values():
             response = interaction.get("response")
             if not response:
@@ -83,9 +88,9 @@ class Findings:
             if status >= 500:
                 request = interaction["request"]
                 where = f"{status} {request['method']} {request['uri']}"
-                kind = _error_type(response.get("content"))
-                if CONTRACT_5XX.get(status) == kind:
-                    self.contract_5xx[f"{status} {kind}"] += 1
+                error_type = _error_type(response.get("content"))
+                if CONTRACT_5XX.get(status) == error_type:
+                    self.contract_5xx[f"{status} {error_type}"] += 1
                 else:
                     self.server_errors.append(f"{where}: {_text(response.get('content'))[:300]}")
         for checks in recorder.get("checks", {}).values():
@@ -312,6 +317,7 @@ def report(findings: Findings) -> str:
     lines += [f"  5xx: {error}" for error in findings.server_errors[:50]]
     lines += [f"  contract {name}: {count}" for name, count in findings.contract_5xx.items()]
     lines += [f"  {name}: {count}" for name, count in sorted(findings.failures.items())]
+    lines += [f"  schemathesis error (not the server's): {label}" for label in findings.tool_errors]
     return "\n".join(lines)
 
 
