@@ -230,11 +230,12 @@ def fuzz(
             **os.environ,
             "SCHEMATHESIS_HOOKS": "fuzz",
             "PYTHONPATH": os.pathsep.join(
-                [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]
+                [str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH", "")]
             ),
             SLUGS_ENV: json.dumps(slugs),
         }
-        done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+        # In the temporary directory, so schemathesis' cache (.schemathesis/) goes with it.
+        done = subprocess.run(args, env=env, capture_output=True, text=True, check=False, cwd=tmp)
         findings = Findings(exit_code=done.returncode, output=done.stdout + done.stderr)
         if report.exists():
             with report.open() as lines:
