@@ -10,7 +10,7 @@ import pytest
 from starlette.requests import Request
 from starlette.types import Message
 
-from modelyard.errors import BadRequest, CallerLeft
+from modelyard.errors import CallerLeft, PayloadTooLarge
 from modelyard.gateway import http_io
 from modelyard.testing import FakeProvider
 from tests.gateway.setup import add_model
@@ -54,7 +54,7 @@ def test_a_body_over_the_limit_is_refused(
                 content=content,
                 headers={"content-type": "application/json"},
             )
-            assert response.status_code == 400, response.text
+            assert response.status_code == 413, response.text
             assert "larger than 32 MB" in response.json()["error"]["message"]
 
 
@@ -98,6 +98,6 @@ def test_a_caller_leaving_mid_body_is_caller_left_and_oversize_stops_reading(
         {"type": "http.request", "body": b"ef", "more_body": False},
     ]
     request, left = _request(big)
-    with pytest.raises(BadRequest):
+    with pytest.raises(PayloadTooLarge):
         asyncio.run(http_io.read_body(request))
     assert len(left) == 1  # refused at the second piece, the third never read

@@ -17,10 +17,12 @@ from modelyard.errors import (
     BadRequest,
     CallerLeft,
     ModelyardError,
+    PayloadTooLarge,
     RateLimited,
     Unauthenticated,
     Unavailable,
 )
+from modelyard.gateway.duplicate_keys import find_duplicate
 
 log = logging.getLogger(__name__)
 
@@ -47,21 +49,38 @@ async def read_body(request: Request) -> bytes:
         chunk: bytes = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise BadRequest("The request body is larger than 32 MB.")
+            raise PayloadTooLarge("The request body is larger than 32 MB.", code="body_too_large")
         if not message.get("more_body", False):
             return b"".join([*chunks, chunk]) if chunks else chunk
         chunks.append(chunk)
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    raw = await read_body(request)
+def parse_object(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object; a key repeated in any object is a 400 naming it (orjson
+    would keep the last one silently)."""
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise BadRequest("The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
+    try:
+        duplicate = find_duplicate(raw, body)
+    except RecursionError:
+        raise BadRequest("The request body is nested too deeply.") from None
+    if duplicate is not None:
+        shown = duplicate if len(duplicate) <= 64 else duplicate[:64] + "..."
+        raise BadRequest(
+            f"The request body has the key '{shown}' twice in one object: JSON keys must be "
+            "unique.",
+            param=shown,
+            code="duplicate_key",
+        )
     return body
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    return parse_object(await read_body(request))
 
 
 def json_response(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelyard.errors import BadRequest
-from modelyard.gateway import tool_call_ids
+from modelyard.gateway import bounds, tool_call_ids
 from modelyard.llm_types import (
     ChatRequest,
     EmbeddingRequest,
@@ -20,6 +20,7 @@ from modelyard.llm_types import (
     ToolCall,
     ToolSpec,
 )
+from modelyard.routing.tokens import estimate_text_tokens
 
 FORBIDDEN_KEYS = frozenset(
     {
@@ -126,8 +127,13 @@ def _parts(content: Any, param: str) -> list[Part]:
                 ("data:image/", "https://", "http://")
             ):
                 raise _fail(f"{where}.image_url", "must be an https URL or a data:image/... URL.")
+            bounds.check_image_url(url, f"{where}.image_url.url")
             detail = image.get("detail") if isinstance(image, dict) else None
-            parts.append(ImagePart(url, detail if isinstance(detail, str) else None))
+            if detail is not None and detail not in ("auto", "low", "high"):
+                raise _fail(f"{where}.image_url.detail", "must be one of auto, low, high.")
+            parts.append(ImagePart(url, detail))
+        elif kind == "text":
+            raise _fail(f"{where}.text", "must be a string.")
         else:
             raise _fail(f"{where}.type", f"content part type '{kind}' is not supported here.")
     return parts
@@ -172,7 +178,9 @@ def _message(raw: Any, index: int) -> Message:
             raise _fail(f"{param}.tool_call_id", "is required for tool messages.")
         message.tool_call_id = tool_call_ids.decode(tool_call_id).call_id
     name = raw.get("name")
-    message.name = name if isinstance(name, str) else None
+    if name is not None and not isinstance(name, str):
+        raise _fail(f"{param}.name", "must be a string.")
+    message.name = name
     return message
 
 
@@ -213,6 +221,7 @@ def _tool_choice(raw: Any) -> str | None:
 def chat_request(body: dict[str, Any]) -> ChatRequest:
     """The internal chat request; ``model`` still holds the caller's slug (or "")."""
     refuse_upstream_overrides(body)
+    bounds.check_fields(body, bounds.CHAT)
     raw_messages = body.get("messages")
     if not isinstance(raw_messages, list) or not raw_messages:
         raise _fail("messages", "must be a non-empty list.")
@@ -221,8 +230,10 @@ def chat_request(body: dict[str, Any]) -> ChatRequest:
     stop = body.get("stop")
     if isinstance(stop, str):
         stop = [stop]
-    if stop is not None and not (isinstance(stop, list) and all(isinstance(s, str) for s in stop)):
-        raise _fail("stop", "must be a string or a list of strings.")
+    if stop is not None and not (
+        isinstance(stop, list) and len(stop) <= 4 and all(isinstance(s, str) for s in stop)
+    ):
+        raise _fail("stop", "must be a string or a list of at most 4 strings.")
     max_tokens = _positive_int(body, "max_completion_tokens") or _positive_int(body, "max_tokens")
     response_format = body.get("response_format")
     if response_format is not None and not isinstance(response_format, dict):
@@ -240,46 +251,69 @@ def chat_request(body: dict[str, Any]) -> ChatRequest:
         stop=stop,
         tools=_tools(body.get("tools")) or None,
         tool_choice=_tool_choice(body.get("tool_choice")),
-        parallel_tool_calls=parallel if isinstance(parallel, bool) else None,
+        parallel_tool_calls=parallel,
         response_format=response_format,
         reasoning_effort=_str(body, "reasoning_effort", "reasoning_effort"),
         seed=seed,
         user=_str(body, "user", "user"),
-        stream=body.get("stream") is True,
+        stream=body.get("stream") is True,  # a boolean or absent (bounds.CHAT)
     )
+
+
+def _embedding_inputs(raw: Any) -> list[str] | list[list[int]]:
+    """``input`` as OpenAI takes it: a string, or 1-2048 strings, one token array or 1-2048 of
+    them; nothing empty, each within 8,192 tokens and all within 300,000 (estimated)."""
+    if isinstance(raw, str):
+        inputs: list[Any] = [raw]
+        where = ["input"]
+    elif isinstance(raw, list) and raw and all(_is_int(x) for x in raw):
+        inputs, where = [raw], ["input"]
+    elif isinstance(raw, list) and raw:
+        if len(raw) > bounds.MAX_EMBEDDING_INPUTS:
+            raise _fail("input", f"at most {bounds.MAX_EMBEDDING_INPUTS} inputs per request.")
+        kind = str if isinstance(raw[0], str) else list
+        inputs, where = raw, [f"input[{i}]" for i in range(len(raw))]
+        for item, param in zip(raw, where, strict=True):
+            if not isinstance(item, kind) or (kind is list and not all(_is_int(t) for t in item)):
+                raise _fail(param, "must be a string or a token array, like the other inputs.")
+    else:
+        raise _fail("input", "must be a string, a list of strings, or token arrays.")
+    total = 0
+    for item, param in zip(inputs, where, strict=True):
+        if not item:
+            raise _fail(param, "must not be empty.")
+        if isinstance(item, list) and min(item) < 0:
+            raise _fail(param, "token ids are never negative.")
+        tokens = estimate_text_tokens([item]) if isinstance(item, str) else len(item)
+        if tokens > bounds.MAX_TOKENS_PER_EMBEDDING_INPUT:
+            raise _fail(
+                param,
+                f"is about {tokens} tokens; an input may have at most "
+                f"{bounds.MAX_TOKENS_PER_EMBEDDING_INPUT}.",
+            )
+        total += tokens
+    if total > bounds.MAX_TOKENS_PER_EMBEDDING_REQUEST:
+        raise _fail(
+            "input",
+            f"is about {total} tokens in all; a request may have at most "
+            f"{bounds.MAX_TOKENS_PER_EMBEDDING_REQUEST}.",
+        )
+    return inputs
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def embedding_request(body: dict[str, Any]) -> tuple[EmbeddingRequest, str]:
     """The internal request and the wanted ``encoding_format`` ("float" or "base64")."""
     refuse_upstream_overrides(body)
-    raw = body.get("input")
-    if isinstance(raw, str):
-        inputs: list[str] | list[list[int]] = [raw]
-    elif isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):
-        inputs = raw
-    elif (
-        isinstance(raw, list)
-        and raw
-        and all(isinstance(x, int) and not isinstance(x, bool) for x in raw)
-    ):
-        inputs = [raw]
-    elif (
-        isinstance(raw, list)
-        and raw
-        and all(isinstance(x, list) and x and all(isinstance(t, int) for t in x) for x in raw)
-    ):
-        inputs = raw
-    else:
-        raise _fail("input", "must be a string, a list of strings, or token arrays.")
-    if len(inputs) > 2048:
-        raise _fail("input", "at most 2048 inputs per request.")
-    encoding = body.get("encoding_format") or "float"
-    if encoding not in ("float", "base64"):
-        raise _fail("encoding_format", "must be float or base64.")
+    bounds.check_fields(body, bounds.EMBEDDINGS)
+    inputs = _embedding_inputs(body.get("input"))
     request = EmbeddingRequest(
         model=_str(body, "model", "model") or "",
         inputs=inputs,
         dimensions=_positive_int(body, "dimensions"),
         user=_str(body, "user", "user"),
     )
-    return request, encoding
+    return request, body.get("encoding_format") or "float"

@@ -6,7 +6,8 @@ from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
 
-from modelyard.errors import BadRequest
+from modelyard.errors import BadRequest, PayloadTooLarge
+from modelyard.gateway import bounds
 from modelyard.gateway.inbound import refuse_upstream_overrides
 from modelyard.llm_types import ImageRequest, InputFile
 
@@ -15,18 +16,21 @@ _TEXT_FIELDS = ("size", "quality", "response_format", "background", "output_form
 
 
 def _common(
-    fields: dict[str, Any], images: list[InputFile], mask: InputFile | None
+    fields: dict[str, Any],
+    images: list[InputFile],
+    mask: InputFile | None,
+    rules: dict[str, bounds.Rule],
 ) -> ImageRequest:
     prompt = fields.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise BadRequest("'prompt' is required.", param="prompt")
-    n_raw = fields.get("n", 1)
-    try:
-        n = int(n_raw)
-    except (TypeError, ValueError):
-        raise BadRequest("'n' must be an integer from 1 to 10.", param="n") from None
-    if not 1 <= n <= 10 or isinstance(n_raw, bool):
-        raise BadRequest("'n' must be an integer from 1 to 10.", param="n")
+    if len(prompt) > bounds.MAX_IMAGE_PROMPT_CHARS:
+        raise BadRequest(
+            f"'prompt' may have at most {bounds.MAX_IMAGE_PROMPT_CHARS} characters.",
+            param="prompt",
+        )
+    bounds.check_fields(fields, rules)
+    n = fields.get("n") or 1  # an integer from 1 to 10 when given (the rules)
     text: dict[str, str | None] = {}
     for name in _TEXT_FIELDS:
         value = fields.get(name)
@@ -48,7 +52,7 @@ def _common(
 
 def generation_request(body: dict[str, Any]) -> ImageRequest:
     refuse_upstream_overrides(body)
-    return _common(body, [], None)
+    return _common(body, [], None, bounds.IMAGE_GENERATION)
 
 
 async def _file(upload: UploadFile, param: str) -> InputFile:
@@ -56,7 +60,9 @@ async def _file(upload: UploadFile, param: str) -> InputFile:
     if not data:
         raise BadRequest(f"'{param}' is an empty file.", param=param)
     if len(data) > MAX_IMAGE_BYTES:
-        raise BadRequest(f"'{param}' is larger than 25 MB.", param=param)
+        raise PayloadTooLarge(
+            f"'{param}' is larger than 25 MB.", param=param, code="file_too_large"
+        )
     content_type = upload.content_type or "application/octet-stream"
     if not content_type.startswith("image/"):
         raise BadRequest(f"'{param}' must be an image (got {content_type}).", param=param)
@@ -75,9 +81,13 @@ async def edit_request(form: FormData) -> ImageRequest:
                 mask = await _file(value, "mask")
             else:
                 raise BadRequest(f"Unexpected file field '{name}'.", param=name)
+        elif name in fields:
+            raise BadRequest(f"'{name}' is given twice.", param=name, code="duplicate_key")
         else:
-            fields[name] = value
+            fields[name] = bounds.form_value(name, value)
     refuse_upstream_overrides(fields)
     if not images:
         raise BadRequest("'image' is required: the image to edit.", param="image")
-    return _common(fields, images, mask)
+    if len(images) > bounds.MAX_EDIT_IMAGES:
+        raise BadRequest(f"'image' takes at most {bounds.MAX_EDIT_IMAGES} images.", param="image")
+    return _common(fields, images, mask, bounds.IMAGE_EDIT)
