@@ -22,6 +22,7 @@ from modelyard.storage.tables import (
 )
 from modelyard.workspace import audit, model_access, slugs
 from modelyard.workspace.actor import Actor
+from modelyard.workspace.budgets import budgets_with_fallback
 from modelyard.workspace.catalog_store import active_catalog
 from modelyard.workspace.ids import new_id
 from modelyard.workspace.model_rules import (
@@ -161,6 +162,13 @@ def delete_model(session: Session, actor: Actor, model_id: str) -> None:
         raise Conflict(
             f"Model '{row.slug}' embeds the knowledge collection(s) "
             f"{', '.join(sorted(collections))}; give them another model first.",
+            code="in_use",
+        )
+    budget_ids = budgets_with_fallback(session, row.id)
+    if budget_ids:
+        raise Conflict(
+            f"Model '{row.slug}' is the fallback of the budget(s) {', '.join(budget_ids)}; "
+            "give them another fallback model first.",
             code="in_use",
         )
     session.execute(delete(FallbackRow).where(FallbackRow.model_id == row.id))
