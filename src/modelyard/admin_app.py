@@ -70,6 +70,8 @@ def build_api_app(state: State) -> FastAPI:
     routers add; the main app enters it once the app is built."""
     from modelyard.admin_api import (
         assistant_routes,
+        audit_routes,
+        budget_routes,
         catalog_routes,
         group_routes,
         key_routes,
@@ -95,6 +97,8 @@ def build_api_app(state: State) -> FastAPI:
         assistant_routes,
         usage_routes,
         knowledge_routes,
+        audit_routes,
+        budget_routes,
     ):
         app.include_router(module.router)
     openapi.install(app)  # after every router: it declares what each route can answer

@@ -46,9 +46,22 @@ def test_entry_shape_and_actor(ws: Workspace) -> None:
             201,
         )
         rows = _since(api, start)
+        owner = next(u for u in ok(api.get("/api/users")) if u["id"] == ws.owner_id)
     assert len(rows) == 1
     row = rows[0]
-    assert set(row) == {"id", "actor_id", "action", "target_type", "target_id", "details", "at"}
+    assert set(row) == {
+        "id",
+        "at",
+        "actor_id",
+        "actor",
+        "action",
+        "target_type",
+        "target_id",
+        "fields",
+        "details",
+        "request_id",
+    }
+    assert row["actor"] == {"id": ws.owner_id, "email": owner["email"], "name": owner["name"]}
     assert (row["actor_id"], row["action"]) == (ws.owner_id, "model_key.create")
     assert (row["target_type"], row["target_id"]) == ("model_key", key["id"])
     assert row["details"]["provider"] == "openai"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from modelyard.errors import Unauthenticated
+from modelyard.request_ids import request_id_of
 from modelyard.services import Services
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.api_keys import authenticate
@@ -35,8 +37,10 @@ def bearer_token(request: Request) -> str:
 
 
 def get_actor(request: Request, session: Annotated[Session, Depends(get_session)]) -> Actor:
-    """The caller, from a bearer API key (or, later, a web session cookie)."""
-    return authenticate(session, bearer_token(request))
+    """The caller, from a bearer API key (or, later, a web session cookie), with the request's
+    id so that the audit rows of its changes name it."""
+    actor = authenticate(session, bearer_token(request))
+    return replace(actor, request_id=request_id_of(request.scope))
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

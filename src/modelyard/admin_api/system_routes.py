@@ -1,14 +1,13 @@
-"""``/healthz`` and ``/api/audit``."""
+"""``/healthz`` (``/api/audit`` is ``audit_routes``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
+from modelyard.admin_api.deps import ServicesDep
 from modelyard.admin_api.openapi import errors
 from modelyard.app import database_answers
 from modelyard.json_response import JSONBytesResponse
-from modelyard.workspace import audit
 
 router = APIRouter(tags=["system"])
 
@@ -20,8 +19,3 @@ def healthz(services: ServicesDep) -> JSONBytesResponse:
     if not database_answers(services):
         return JSONBytesResponse({"status": "error", "database": "unreachable"}, status_code=503)
     return JSONBytesResponse({"status": "ok"})
-
-
-@router.get("/api/audit")
-def audit_log(actor: AdminDep, session: SessionDep, limit: int = 200) -> list[audit.AuditEntry]:
-    return audit.list_entries(session, actor, max(1, min(limit, 1000)))

@@ -240,6 +240,9 @@ class AuditRow(Base):
     target_id: Mapped[str] = mapped_column(String(40))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Newest first, page after page: the keyset (at, id) within a workspace.
+    __table_args__ = (Index("ix_audit_log_workspace_at_id", "workspace_id", "at", "id"),)
 
 
 class CatalogRow(Base):

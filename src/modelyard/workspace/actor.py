@@ -1,4 +1,8 @@
-"""Who is acting: the authenticated user, their workspace and role."""
+"""Who is acting: the authenticated user, their workspace and role, and the request they act in.
+
+``request_id`` is the ``x-request-id`` of the HTTP request (admin API or web page) the actor
+came with, so the audit rows it writes name the request that made the change; None from the CLI.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ class Actor:
     workspace_id: str
     role: str
     email: str
+    request_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
