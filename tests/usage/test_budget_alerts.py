@@ -327,3 +327,37 @@ def test_crossed_does_no_io(own_db: Setup) -> None:
 
 def _no_database() -> Session:
     raise RuntimeError("no database")
+
+
+def test_admins_read_alerts_by_budget_and_deleting_a_budget_removes_them(ws: Workspace) -> None:
+    with ws.owner() as api:
+        made = [
+            ok(
+                api.post(
+                    "/api/budgets",
+                    json={"scope": "workspace", "amount_usd": "3", "period": "week"},
+                ),
+                201,
+            )
+            for _ in range(2)
+        ]
+    services = ws.server.services
+    alerts = BudgetAlerts(
+        services.sessions, services.secret_box, services.settings.allowed_upstream_hosts
+    )
+    for budget in made:
+        start = datetime.fromisoformat(budget["period_start"])
+        for threshold in ("0.5", "1"):
+            alerts.crossed(ws.id, budget["id"], Decimal(threshold), Decimal(3), start)
+    assert alerts.record_crossings() == 4
+    first, second = made
+    with ws.owner() as api:
+        assert len(ok(api.get("/api/budgets/alerts"))) == 4
+        assert len(ok(api.get("/api/budgets/alerts", params={"limit": 1}))) == 1
+        listed = ok(api.get("/api/budgets/alerts", params={"budget_id": first["id"]}))
+        assert {a["budget_id"] for a in listed} == {first["id"]}
+        assert {a["threshold"] for a in listed} == {"0.5", "1"}
+        assert {a["state"] for a in listed} == {"no_webhook"}
+        ok(api.delete(f"/api/budgets/{first['id']}"))
+        left = ok(api.get("/api/budgets/alerts"))
+    assert {a["budget_id"] for a in left} == {second["id"]} and len(left) == 2

@@ -118,7 +118,8 @@ class BudgetAlerts:
         period_start: datetime,
     ) -> None:
         """A settle took the budget past ``threshold`` (a fraction of its amount) in the period
-        starting at ``period_start``. Non-blocking: queued for the background task."""
+        starting at ``period_start``. Non-blocking: queued for the background task. Call it
+        on the event loop's thread (the gateway's), as the wake-up is an ``asyncio.Event``."""
         self._queue.append(_Crossing(workspace_id, budget_id, threshold, spent_usd, period_start))
         if self._wake is not None:
             self._wake.set()
