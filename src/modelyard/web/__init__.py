@@ -12,7 +12,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from modelyard.request_ids import RequestIds
 from modelyard.web import (
+    audit_pages,
     auth,
     group_pages,
     key_pages,
@@ -58,6 +60,7 @@ def install(app: FastAPI) -> None:
         group_pages,
         member_pages,
         playground,
+        audit_pages,
     ):
         app.include_router(module.router)
     app.include_router(wizard_router)
@@ -65,4 +68,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(auth.AdminRequired, _admin_required)
     app.add_exception_handler(auth.CsrfRefused, _csrf_refused)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestIds)  # pages' answers and audit rows carry x-request-id too
     app.state.login_throttle = LoginThrottle()  # failed sign-ins of this process

@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from modelyard.request_ids import request_id_of
 from modelyard.security.passwords import MAX_PASSWORD_LENGTH, hash_password, verify_password
 from modelyard.web.login_throttle import LoginThrottle
 from modelyard.web.pages import current_session, finish, render, services_of, use_session
@@ -57,7 +58,13 @@ def _load_user(request: Request, user_id: str, session_id: str | None) -> WebUse
     if found is None:
         return None
     row, workspace_name = found
-    actor = Actor(user_id=row.id, workspace_id=row.workspace_id, role=row.role, email=row.email)
+    actor = Actor(
+        user_id=row.id,
+        workspace_id=row.workspace_id,
+        role=row.role,
+        email=row.email,
+        request_id=request_id_of(request.scope),  # named by the audit rows of its changes
+    )
     return WebUser(actor, row.name, row.language, workspace_name)
 
 

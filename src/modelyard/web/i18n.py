@@ -147,6 +147,32 @@ _EN: dict[str, str] = {
     "key_model_gone": "no longer available to you",
     "key_last_used": "Last used",
     "key_last_used_hint": "Last used is updated within about a minute of a call.",
+    "nav_audit": "Settings: Audit log",
+    "audit_title": "Audit log",
+    "audit_intro": (
+        "Every change to this workspace's settings: who made it and when, what it changed and "
+        "the names of the fields it set (never the values of secrets), with the request id."
+    ),
+    "audit_filters": "Filters",
+    "audit_entries": "Entries",
+    "audit_actor": "Actor",
+    "audit_action": "Action",
+    "audit_target_type": "Target type",
+    "audit_from": "From (UTC, inclusive)",
+    "audit_to": "To (UTC, inclusive)",
+    "audit_any": "Any",
+    "audit_show": "Show",
+    "audit_reset": "Clear filters",
+    "audit_time": "Time (UTC)",
+    "audit_target": "Target",
+    "audit_fields": "Fields",
+    "audit_request": "Request id",
+    "audit_system": "System",
+    "audit_deleted_user": "deleted user",
+    "audit_none": "No entries match these filters.",
+    "audit_older": "Older entries",
+    "audit_newest": "Newest entries",
+    "audit_csv": "Download CSV (every matching entry)",
 }
 
 _DE: dict[str, str] = {
@@ -295,6 +321,33 @@ _DE: dict[str, str] = {
     "key_last_used_hint": (
         "„Zuletzt verwendet“ wird etwa eine Minute nach einem Aufruf aktualisiert."
     ),
+    "nav_audit": "Einstellungen: Audit-Log",
+    "audit_title": "Audit-Log",
+    "audit_intro": (
+        "Jede Änderung an den Einstellungen dieses Workspaces: wer sie wann gemacht hat, was "
+        "sie geändert hat und die Namen der gesetzten Felder (nie die Werte von Geheimnissen), "
+        "mit der Request-ID."
+    ),
+    "audit_filters": "Filter",
+    "audit_entries": "Einträge",
+    "audit_actor": "Person",
+    "audit_action": "Aktion",
+    "audit_target_type": "Zieltyp",
+    "audit_from": "Von (UTC, einschließlich)",
+    "audit_to": "Bis (UTC, einschließlich)",
+    "audit_any": "Alle",
+    "audit_show": "Anzeigen",
+    "audit_reset": "Filter zurücksetzen",
+    "audit_time": "Zeit (UTC)",
+    "audit_target": "Ziel",
+    "audit_fields": "Felder",
+    "audit_request": "Request-ID",
+    "audit_system": "System",
+    "audit_deleted_user": "gelöschte Person",
+    "audit_none": "Keine Einträge passen zu diesen Filtern.",
+    "audit_older": "Ältere Einträge",
+    "audit_newest": "Neueste Einträge",
+    "audit_csv": "CSV herunterladen (alle passenden Einträge)",
 }
 
 _TABLES: dict[str, Mapping[str, str]] = {"en": _EN, "de": {**_EN, **_DE}}
