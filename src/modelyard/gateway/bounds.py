@@ -139,6 +139,8 @@ def _response_format(value: Any, param: str) -> None:
         check_fields(schema, {"strict": boolean, "schema": object_of({})}, f"{param}.json_schema.")
 
 
+# ``model``, ``user``, ``temperature``, ``top_p`` and the tool fields are checked where
+# inbound.chat_request reads them.
 CHAT: dict[str, Rule] = {
     "stream": boolean,
     "stream_options": object_of({"include_usage": boolean, "include_obfuscation": boolean}),
@@ -148,8 +150,6 @@ CHAT: dict[str, Rule] = {
     "n": integer(1, 128),
     "max_tokens": integer(1),
     "max_completion_tokens": integer(1),
-    "temperature": number(0, 2),
-    "top_p": number(0, 1),
     "frequency_penalty": number(-2, 2),
     "presence_penalty": number(-2, 2),
     "seed": integer(-INT64, INT64 - 1),
@@ -161,11 +161,9 @@ CHAT: dict[str, Rule] = {
     "service_tier": one_of("auto", "default", "flex", "scale", "priority", "fast"),
     "modalities": list_of(one_of("text", "audio")),
     "metadata": map_of(short_string(512), max_keys=16, max_key=64),
-    "user": string,
     "safety_identifier": short_string(64),
     "prompt_cache_key": string,
     "prompt_cache_retention": one_of("in_memory", "24h"),
-    "model": string,
 }
 
 EMBEDDINGS: dict[str, Rule] = {
