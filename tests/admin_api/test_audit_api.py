@@ -234,6 +234,8 @@ def test_limit_default_and_bounds(ws: Workspace) -> None:
         ({"from": "yesterday"}, "from"),
         ({"to": "2026-13-01"}, "to"),
         ({"from": "2026-02-01", "to": "2026-01-01"}, "from"),
+        ({"action": "model\x00.create"}, "action"),
+        ({"target_id": "\x00"}, "target_id"),
     ],
 )
 def test_bad_parameters_are_422_naming_them(

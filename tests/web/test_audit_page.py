@@ -116,6 +116,7 @@ def test_bad_filters_are_shown_at_their_field(web_ws: WebWorkspace) -> None:
         bad_date = client.get(PAGE, params={"from": "yesterday"})
         bad_cursor = client.get(PAGE, params={"cursor": "garbage!"})
         bad_csv = client.get(f"{PAGE}/export.csv", params={"to": "2026-02-30"})
+        bad_text = client.get(PAGE, params={"action": "a\x00b"})
     assert bad_date.status_code == 422
     assert 'id="audit-from" name="from" type="date" value="yesterday" aria-invalid="true"' in (
         bad_date.text
@@ -126,6 +127,8 @@ def test_bad_filters_are_shown_at_their_field(web_ws: WebWorkspace) -> None:
     assert 'id="audit-cursor-error"' in bad_cursor.text
     assert bad_csv.status_code == 422
     assert 'id="audit-to-error"' in bad_csv.text
+    assert bad_text.status_code == 422
+    assert 'id="audit-action-error"' in bad_text.text
 
 
 def test_members_are_refused(web_ws: WebWorkspace) -> None:

@@ -81,10 +81,10 @@ class AuditFilter:
         if lower is not None and upper is not None and lower >= upper:
             raise InvalidInput("'from' must be before 'to'.", param="from", code="invalid_range")
         return cls(
-            actor_id=_text(actor_id),
-            action=_text(action),
-            target_type=_text(target_type),
-            target_id=_text(target_id),
+            actor_id=_text(actor_id, "actor_id"),
+            action=_text(action, "action"),
+            target_type=_text(target_type, "target_type"),
+            target_id=_text(target_id, "target_id"),
             start=lower,
             end=upper,
         )
@@ -105,9 +105,11 @@ class AuditPage:
     next_cursor: str | None  # None: this is the oldest page
 
 
-def _text(value: str | None) -> str | None:
+def _text(value: str | None, param: str) -> str | None:
     if value is None:
         return None
+    if "\x00" in value:  # PostgreSQL refuses NUL in text: say which filter, not a 500
+        raise InvalidInput(f"'{param}' may not contain NUL characters.", param=param)
     return value.strip() or None
 
 
