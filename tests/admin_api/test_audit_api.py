@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from modelyard.storage.tables import AuditRow
 from modelyard.workspace import audit
-from tests.support import Workspace, create_chat_model, error_of, ok
+from tests.support import Workspace, create_chat_model, error_of, new_workspace, ok
 
 CANARY_SECRET = "sk-canary-KEY-5d1e0c9a7b3f"
 CANARY_ROTATED = "sk-canary-ROTATED-8e2b4a6c"
@@ -347,3 +347,20 @@ def test_record_refuses_a_detail_named_like_a_secret(ws: Workspace) -> None:
             with pytest.raises(ValueError, match="never secret values"):
                 audit.record(session, None, "x", "x", "x", workspace_id=ws.id, **{name: "v"})
         session.rollback()
+
+
+def test_another_workspace_never_shows_not_even_through_its_cursor(ws: Workspace) -> None:
+    other = new_workspace(ws.server)
+    _rows(other, 3, action="test.other")
+    with other.owner() as api:
+        theirs = api.get("/api/audit", params={"limit": 1})
+        their_cursor = theirs.headers["x-next-cursor"]
+        their_ids = {e["id"] for e in _all(api)}
+    with ws.owner() as api:
+        mine = _all(api)
+        through_theirs = ok(api.get("/api/audit", params={"cursor": their_cursor}))
+        by_their_owner = _all(api, actor_id=other.owner_id)
+        csv_ids = {int(r["id"]) for r in _csv(api, action="test.other")}
+    assert their_ids.isdisjoint(e["id"] for e in mine + through_theirs)
+    assert by_their_owner == []
+    assert csv_ids == set()
