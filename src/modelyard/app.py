@@ -24,8 +24,10 @@ from starlette.datastructures import State
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from modelyard.errors import ModelyardError
 from modelyard.gateway.app import create_gateway
 from modelyard.gateway.context import gateway_context
+from modelyard.http_guard import BufferedBody, guard_stream, refuse
 from modelyard.json_response import JSONBytesResponse
 from modelyard.knowledge.runtime import knowledge_lifespan
 from modelyard.services import Services
@@ -70,6 +72,7 @@ class Modelyard:
         self._given = services
         self._gateway: ASGIApp | None = None
         self._parts: dict[str, FastAPI] = {}  # "api", "web": built on first use
+        self._entries: dict[str, ASGIApp] = {}  # each part behind its body guard
         self._build_lock = asyncio.Lock()
         self._exit = AsyncExitStack()
         self._lifespan = Router(lifespan=self._running)
@@ -79,10 +82,14 @@ class Modelyard:
         if kind == "http":
             path = scope["path"]
             if path.startswith("/v1/"):
+                guarded = guard_stream(scope, receive, self.settings.body_timeout)
+                if isinstance(guarded, ModelyardError):  # a declared size over the limit: at once
+                    await refuse(guarded, scope, receive, send)
+                    return
                 gateway = self._gateway
                 if gateway is None:  # built on first use, from the lifespan's services
                     gateway = self._gateway = create_gateway(gateway_context(self.state.services))
-                await gateway(scope, receive, send)
+                await gateway(scope, guarded, send)
                 return
             if path == "/healthz" and scope["method"] == "GET":
                 await self._healthz(scope, receive, send)
@@ -95,8 +102,11 @@ class Modelyard:
             await self._lifespan(scope, receive, send)
             return
         part = "api" if serves_api(scope["path"]) else "web"
-        app = self._parts.get(part) or await self._build(part)
-        await app(scope, receive, send)
+        entry = self._entries.get(part)
+        if entry is None:
+            await self._build(part)
+            entry = self._entries[part]
+        await entry(scope, receive, send)
 
     async def _healthz(self, scope: Scope, receive: Receive, send: Send) -> None:
         """200 when the process and its database answer, 503 otherwise."""
@@ -125,9 +135,20 @@ class Modelyard:
                 # What its routers add to the lifespan (knowledge) runs until shutdown.
                 context: AbstractAsyncContextManager[Any] = app.router.lifespan_context(app)
                 await self._exit.enter_async_context(context)
+                self._entries[part] = self._guarded(part, app)
                 self._parts[part] = app
                 self._freeze()
             return app
+
+    def _guarded(self, part: str, app: ASGIApp) -> ASGIApp:
+        """``app`` behind the body's bounds; the API also authenticates before the body."""
+        seconds = self.settings.body_timeout
+        if part != "api":
+            return BufferedBody(app, seconds)
+        from modelyard.admin_api.authenticate_first import refuse_unauthenticated
+
+        services = self.state.services
+        return BufferedBody(app, seconds, lambda scope: refuse_unauthenticated(services, scope))
 
     def _freeze(self) -> None:
         """Move everything alive now (modules, classes, the app) out of the garbage collector's
@@ -180,9 +201,14 @@ def create_app(
 
 
 def create_app_from_environment() -> Modelyard:
-    """The app of one worker of ``serve --workers N`` (uvicorn imports it by name)."""
+    """The app of one worker of ``serve --workers N`` (uvicorn imports it by name), which
+    also sets this process's header deadline (uvicorn builds its protocol after the app)."""
+    from modelyard.server_protocol import HeaderDeadlineProtocol
+
     tune_process()
-    return Modelyard(Settings(), freeze_gc=True)
+    settings = Settings()
+    HeaderDeadlineProtocol.header_timeout = settings.header_timeout
+    return Modelyard(settings, freeze_gc=True)
 
 
 SWITCH_INTERVAL_S = 0.001

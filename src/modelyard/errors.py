@@ -5,7 +5,8 @@
     ModelyardError                 500 api_error
     ├── InvalidInput               422 invalid_request_error  (names the field in ``param``)
     │   ├── BadRequest             400 invalid_request_error
-    │   └── PayloadTooLarge        413 invalid_request_error  (a body, file or input too big)
+    │   ├── PayloadTooLarge        413 invalid_request_error  (a body, file or input too big)
+    │   └── RequestTimeout         408 invalid_request_error  (a body that did not arrive in time)
     ├── Unauthenticated            401 authentication_error
     ├── Forbidden                  403 permission_error
     ├── NotFound                   404 not_found_error
@@ -102,6 +103,12 @@ class PayloadTooLarge(InvalidInput):
     status = 413
 
 
+class RequestTimeout(InvalidInput):
+    """408: the request's body did not arrive within the server's deadline."""
+
+    status = 408
+
+
 class Unauthenticated(ModelyardError):
     status = 401
     type = "authentication_error"
@@ -182,6 +189,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "RateLimited",
+    "RequestTimeout",
     "Unauthenticated",
     "Unavailable",
     "UpstreamError",

@@ -5,7 +5,7 @@ package reads the environment on its own.
 
 A plain pydantic model that reads its own variables (names case-insensitive, values given to
 the constructor win), rather than ``pydantic-settings``: that package loads its dotenv, CLI,
-cloud-vault and file sources with it, some 1.7 MiB in every ``serve`` worker for the nine
+cloud-vault and file sources with it, some 1.7 MiB in every ``serve`` worker for the few
 variables read here.
 """
 
@@ -50,6 +50,16 @@ class Settings(BaseModel):
     )
     request_deadline: float = Field(
         default=120.0, gt=0, description="seconds one call may take, retries and fallbacks included"
+    )
+    body_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="seconds a request's whole body may take to arrive after its headers (408)",
+    )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="seconds a request's headers may take to arrive (the connection is closed)",
     )
     host: str = "127.0.0.1"
     port: int = 8080

@@ -40,19 +40,14 @@ def run(
         settings.port = port
     if workers is not None:
         settings.workers = workers
-    options = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": settings.log_level,
-        "access_log": False,
-        # Nothing here speaks WebSocket: uvicorn need not load its protocol (0.6 MiB).
-        "ws": "none",
-    }
+    from modelyard.server_protocol import server_options
+
+    options = server_options(settings)  # with the deadline for request headers
     if settings.workers == 1:
         from modelyard.app import create_app, tune_process
 
         tune_process()
-        uvicorn.run(create_app(settings, freeze_gc=True), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings, freeze_gc=True), **options)
         return
     from modelyard.services import Services
 
@@ -67,7 +62,7 @@ def run(
         "modelyard.app:create_app_from_environment",
         factory=True,
         workers=settings.workers,
-        **options,  # type: ignore[arg-type]
+        **options,
     )
 
 
