@@ -242,7 +242,11 @@ async def _answer(
             message = "The fake provider is shutting down."
             return dialect.error(request, 503, message, None), None, 0
     if fault.status is not None:
-        quoted = quoted_text(fault.status, model, request.headers)
+        # OpenAI quotes the masked key of a 401; all but Azure (its own deployment text) the
+        # model of a 404.
+        quoted = None
+        if dialect is OPENAI or (fault.status == 404 and dialect not in (AZURE, AZURE_V1)):
+            quoted = quoted_text(fault.status, model, request.headers)
         return dialect.error(request, fault.status, quoted, None), None, 0
     try:
         reply = route.handler(request, model)
