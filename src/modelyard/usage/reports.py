@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, ColumnExpressionArgument, String, case, func, select
 from sqlalchemy.orm import Session
 
+from modelyard.csv_cells import safe_cell
 from modelyard.errors import InvalidInput
 from modelyard.storage.tables import GroupMemberRow, GroupRow, ModelRow, UsageRow, UserRow
 
@@ -239,9 +240,7 @@ def _decimal_text(value: Decimal | None) -> str:
 
 def _text(value: str | None) -> str:
     """Text a spreadsheet would not run as a formula (CSV injection)."""
-    if not value:
-        return ""
-    return "'" + value if value[0] in "=+-@\t\r" else value
+    return str(safe_cell(value or ""))
 
 
 def export_rows(
