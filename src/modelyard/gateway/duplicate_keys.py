@@ -35,7 +35,8 @@ _COPY_BELOW = 64 * 1024
 
 def _quotes_kept(value: Any) -> int:
     """The quotes orjson would write for ``value``, counted without writing it: two a string
-    plus the quotes inside. Long lists are looked at by their items' types at C speed."""
+    plus the quotes inside. A long list of numbers or of strings is done at C speed (``sum`` and
+    ``join`` refuse anything else with a TypeError)."""
     quotes = 0
     stack = [value]
     while stack:
@@ -46,12 +47,17 @@ def _quotes_kept(value: Any) -> int:
         else:
             items = node
             if len(node) > 16:
-                kinds = set(map(type, node))
-                if kinds == {str}:
-                    quotes += 2 * len(node) + sum(map(str.count, node, repeat('"')))
-                    continue
-                if dict not in kinds and list not in kinds and str not in kinds:
-                    continue
+                try:
+                    sum(node)
+                    continue  # numbers only
+                except TypeError:
+                    pass
+                try:
+                    joined = "".join(node)
+                    quotes += 2 * len(node) + (joined.count('"') if '"' in joined else 0)
+                    continue  # strings only
+                except TypeError:
+                    pass
         for item in items:
             kind = type(item)
             if kind is str:
