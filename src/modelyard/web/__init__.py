@@ -16,6 +16,7 @@ from modelyard.request_ids import RequestIds
 from modelyard.web import (
     audit_pages,
     auth,
+    budget_pages,
     group_pages,
     key_pages,
     knowledge_pages,
@@ -58,6 +59,7 @@ def install(app: FastAPI) -> None:
         usage_pages,
         knowledge_pages,
         group_pages,
+        budget_pages,
         member_pages,
         playground,
         audit_pages,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from modelyard.routing.snapshot import ModelConfig
+from modelyard.web import budget_texts
 
 LANGUAGES = (("en", "English"), ("de", "Deutsch"))
 
@@ -349,6 +350,9 @@ _DE: dict[str, str] = {
     "audit_newest": "Neueste Einträge",
     "audit_csv": "CSV herunterladen (alle passenden Einträge)",
 }
+
+_EN |= budget_texts.EN  # the budget pages keep their labels in their own module
+_DE |= budget_texts.DE
 
 _TABLES: dict[str, Mapping[str, str]] = {"en": _EN, "de": {**_EN, **_DE}}
 
