@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from modelyard.providers.http import UpstreamClient
+from modelyard.routing.budgets import BudgetGuard, Reconciler, make_ledger
+from modelyard.routing.budgets.runtime import BudgetRuntime
 from modelyard.routing.config_store import ConfigStore
 from modelyard.routing.health import HealthBook
 from modelyard.routing.limits import make_limit_store
@@ -20,6 +22,7 @@ from modelyard.security import SecretBox
 from modelyard.settings import Settings
 from modelyard.storage.engine import make_engine, make_session_factory
 from modelyard.storage.migrate import upgrade
+from modelyard.usage.budget_alerts import BudgetAlerts
 from modelyard.usage.recorder import UsageRecorder
 
 
@@ -33,6 +36,7 @@ class Services:
     upstream: UpstreamClient
     meter: UsageRecorder
     router: Router
+    budgets: BudgetRuntime
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Services:
@@ -43,12 +47,13 @@ class Services:
             upgrade(engine)
         sessions = make_session_factory(engine)
         box = SecretBox.from_settings(settings)
+        config = ConfigStore(sessions, box)
         return cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
             secret_box=box,
-            config=ConfigStore(sessions, box),
+            config=config,
             upstream=UpstreamClient(
                 settings.allowed_upstream_hosts, timeout=settings.upstream_timeout
             ),
@@ -58,6 +63,7 @@ class Services:
                 HealthBook(),
                 deadline_s=settings.request_deadline,
             ),
+            budgets=_budgets(settings, sessions, box, config),
         )
 
     @contextmanager
@@ -67,3 +73,20 @@ class Services:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _budgets(
+    settings: Settings, sessions: sessionmaker[Session], box: SecretBox, config: ConfigStore
+) -> BudgetRuntime:
+    """The ledger (Redis when configured), its reconciliation from the usage records on every
+    snapshot load and periodically, and the alerts it reports crossings to; started and
+    stopped with the configuration store."""
+    alerts = BudgetAlerts(sessions, box, settings.allowed_upstream_hosts)
+    ledger = make_ledger(
+        settings.redis_url, settings.workers, settings.replicas, on_cross=alerts.crossed
+    )
+    reconciler = Reconciler(sessions, ledger, config.loaded)
+    runtime = BudgetRuntime(BudgetGuard(ledger), reconciler, alerts)
+    config.on_load = reconciler.sync
+    config.companions.append(runtime)
+    return runtime

@@ -88,7 +88,7 @@ async def chat_completions(ctx: GatewayContext, request: Request) -> Response:
         meter.expect(prompt, shaped.max_tokens or 0, model=model)
         return prompt + (shaped.max_tokens or 0)
 
-    chain = ctx.router.chain(config, primary)
+    chain = ctx.router.chain(config, await meter.admit(config, primary, prepare))
     if not chat.stream:
 
         async def call(model: ModelConfig, deployment: DeploymentConfig) -> ChatResponse:

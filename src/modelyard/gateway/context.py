@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -12,10 +13,12 @@ from typing import Any, TypeVar
 from modelyard.errors import ModelyardError, Unauthenticated
 from modelyard.llm_types import Usage
 from modelyard.providers.http import UpstreamClient
+from modelyard.routing.budgets import BudgetGuard, Hold
+from modelyard.routing.budgets.periods import to_micro
 from modelyard.routing.config_store import Caller, ConfigStore
 from modelyard.routing.image_quota import ImageQuota
 from modelyard.routing.router import Routed, Router
-from modelyard.routing.snapshot import DeploymentConfig, ModelConfig
+from modelyard.routing.snapshot import DeploymentConfig, ModelConfig, WorkspaceConfig
 from modelyard.services import Services
 from modelyard.usage.cost import ZERO, cost_usd
 from modelyard.usage.meter import CallRecord, Meter, new_record_id
@@ -31,6 +34,7 @@ class GatewayContext:
     router: Router
     quota: ImageQuota
     meter: Meter
+    budgets: BudgetGuard
 
     async def authenticate(self, authorization: str | None) -> Caller:
         scheme, _, token = (authorization or "").partition(" ")
@@ -59,6 +63,7 @@ class CallMeter:
     id: str = field(default_factory=new_record_id)
     _estimates: dict[str | None, Usage] = field(default_factory=dict)
     _ended: bool = False
+    _hold: Hold | None = None
 
     def expect(
         self,
@@ -71,6 +76,35 @@ class CallMeter:
         record's usage."""
         usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens, images=images)
         self._estimates[model.id if model is not None else None] = usage
+
+    async def admit(
+        self,
+        config: WorkspaceConfig,
+        model: ModelConfig,
+        prepare: Callable[[ModelConfig], object] | None = None,
+    ) -> ModelConfig:
+        """Reserve the call's estimated cost (``expect``'s, after ``prepare(model)``, priced
+        with the model's prices) on every applying budget; the model to route to (a budget's
+        fallback when one is exhausted, noted first in the path); 429 when refused."""
+
+        def estimate(candidate: ModelConfig) -> int:
+            if prepare is not None:
+                # A model that cannot take the call is refused or passed over by the router.
+                with contextlib.suppress(ModelyardError):
+                    prepare(candidate)
+            return to_micro(cost_usd(self._estimate(candidate), candidate.prices))
+
+        caller = self.caller
+        try:
+            routed, self._hold, why = await self.ctx.budgets.admit(
+                config, caller.user_id, caller.api_key_id, model, estimate
+            )
+        except ModelyardError as exc:
+            self.failed(exc)
+            raise
+        if why is not None:
+            self.path.append(f"budget:{why}")
+        return routed
 
     def upstream(
         self, attempt: Callable[[ModelConfig, DeploymentConfig], Awaitable[T]]
@@ -154,6 +188,10 @@ class CallMeter:
         if self._ended:  # one record per call
             return
         self._ended = True
+        cost = cost_usd(usage, model.prices)
+        if self._hold is not None:  # the reservation becomes the real cost (0 on failure)
+            self.ctx.budgets.ledger.settle(self._hold, to_micro(cost))
+            self._hold = None
         self.ctx.meter.record(
             self._call(
                 model,
@@ -161,7 +199,7 @@ class CallMeter:
                 usage,
                 status,
                 error,
-                cost_usd=cost_usd(usage, model.prices),
+                cost_usd=cost,
                 latency_ms=(time.perf_counter() - self.started) * 1000,
                 fallback_path=list(self.path),
             )
@@ -190,4 +228,5 @@ def gateway_context(services: Services) -> GatewayContext:
         router=services.router,
         quota=ImageQuota(services.sessions),
         meter=services.meter,
+        budgets=services.budgets.guard,
     )

@@ -51,14 +51,13 @@ async def embeddings(ctx: GatewayContext, request: Request) -> Response:
         len(t) for t in embedding.inputs if isinstance(t, list)
     )
     meter.expect(tokens)
+    chain = ctx.router.chain(config, await meter.admit(config, primary))
 
     async def call(model: ModelConfig, deployment: DeploymentConfig) -> EmbeddingResponse:
         return await dispatch.embeddings(ctx.upstream, deployment, embedding)
 
     try:
-        routed = await ctx.router.route(
-            ctx.router.chain(config, primary), lambda _m: tokens, meter.upstream(call), meter.path
-        )
+        routed = await ctx.router.route(chain, lambda _m: tokens, meter.upstream(call), meter.path)
     except ModelyardError as exc:
         meter.failed(exc)
         raise
@@ -95,6 +94,12 @@ async def _images(
     prompt, output = len(image.prompt) // CHARS_PER_TOKEN, IMAGE_TOKENS_ESTIMATE * image.n
     tokens = prompt + output
     meter.expect(prompt, output, images=image.n)
+    try:
+        chain = ctx.router.chain(config, await meter.admit(config, primary))
+    except ModelyardError:
+        if quota[0] and quota[1]:
+            await ctx.quota.give_back(caller.workspace_id, primary.id, caller.user_id, image.n)
+        raise
 
     def prepare(model: ModelConfig) -> int:
         check_image_request(model, image)
@@ -104,9 +109,7 @@ async def _images(
         return await dispatch.images(ctx.upstream, deployment, image)
 
     try:
-        routed = await ctx.router.route(
-            ctx.router.chain(config, primary), prepare, meter.upstream(call), meter.path
-        )
+        routed = await ctx.router.route(chain, prepare, meter.upstream(call), meter.path)
     except ModelyardError as exc:
         if quota[0] and quota[1]:
             await ctx.quota.give_back(caller.workspace_id, primary.id, caller.user_id, image.n)

@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import anyio.to_thread
 from sqlalchemy import select
@@ -49,6 +50,11 @@ class Caller:
         return self.role in ("owner", "admin")
 
 
+class Companion(Protocol):
+    def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
 class ConfigStore:
     def __init__(
         self, sessions: Callable[[], Session], box: SecretBox, poll_interval: float = 1.0
@@ -63,6 +69,10 @@ class ConfigStore:
         self._poller: asyncio.Task[None] | None = None
         # Each key's last use: noted here, written in batches by its own task.
         self.key_activity = KeyActivity(sessions)
+        # Run after a snapshot loads, off the hot path (the budget ledger's reconciliation).
+        self.on_load: Callable[[WorkspaceConfig], Awaitable[None]] | None = None
+        # Started and stopped with this store (the budgets' background tasks).
+        self.companions: list[Companion] = []
 
     async def caller(self, api_key: str) -> Caller:
         """The caller behind a bearer key; 401 for unknown or revoked keys."""
@@ -94,9 +104,18 @@ class ConfigStore:
             config = self._workspaces.get(workspace_id)
             if config is None:
                 config = await anyio.to_thread.run_sync(self._load_workspace, workspace_id)
+                if self.on_load is not None:
+                    try:
+                        await self.on_load(config)
+                    except Exception:  # the periodic reconciliation tries again
+                        log.warning("could not reconcile %s after loading", workspace_id)
                 self._workspaces[workspace_id] = config
                 self._versions[workspace_id] = config.version
         return config
+
+    def loaded(self) -> list[WorkspaceConfig]:
+        """The snapshots held now."""
+        return list(self._workspaces.values())
 
     def invalidate(self) -> None:
         """Forget everything: the next call reloads what it needs."""
@@ -155,6 +174,8 @@ class ConfigStore:
         if self._poller is None:
             self._poller = asyncio.get_running_loop().create_task(self._poll())
         self.key_activity.start()
+        for companion in self.companions:
+            companion.start()
 
     async def stop(self) -> None:
         if self._poller is not None:
@@ -163,6 +184,8 @@ class ConfigStore:
                 await self._poller
             self._poller = None
         await self.key_activity.stop()  # what was noted since the last write is not lost
+        for companion in self.companions:
+            await companion.stop()
 
     async def _poll(self) -> None:
         while True:

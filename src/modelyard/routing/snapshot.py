@@ -19,6 +19,7 @@ from modelyard.providers.registry import connection_for
 from modelyard.security import SecretBox
 from modelyard.storage.tables import (
     AssistantRow,
+    BudgetRow,
     DeploymentRow,
     FallbackRow,
     GroupMemberRow,
@@ -83,6 +84,22 @@ class AssistantConfig:
     knowledge_collection_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class BudgetConfig:
+    """One spend limit as the gateway checks it (see :mod:`modelyard.routing.budgets`)."""
+
+    id: str
+    scope: str  # workspace | group | user | api_key
+    scope_id: str | None
+    amount_usd: Decimal
+    period: str
+    timezone: str
+    on_exceed: str  # block | fallback
+    fallback_model_id: str | None
+    notify_at: tuple[Decimal, ...]
+    scope_name: str = ""  # the group's name, for the message naming the budget
+
+
 @dataclass(slots=True)
 class WorkspaceConfig:
     id: str
@@ -92,10 +109,30 @@ class WorkspaceConfig:
     assistants_by_slug: dict[str, AssistantConfig] = field(default_factory=dict)
     default_models: dict[str, str | None] = field(default_factory=dict)  # user id -> model id
     user_groups: dict[str, frozenset[str]] = field(default_factory=dict)  # user id -> group ids
+    budgets: tuple[BudgetConfig, ...] = ()
+    # (user id, api key id) -> the budgets that apply to its calls, filled on first use.
+    _applying: dict[tuple[str, str | None], tuple[BudgetConfig, ...]] = field(default_factory=dict)
+
+    def applying_budgets(self, user_id: str, api_key_id: str | None) -> tuple[BudgetConfig, ...]:
+        """The workspace's, the user's, each of the user's groups' and the key's budgets: one
+        dict lookup per call once computed (the snapshot is replaced when budgets change)."""
+        found = self._applying.get((user_id, api_key_id))
+        if found is None:
+            groups = self.user_groups.get(user_id, frozenset())
+            found = tuple(
+                b
+                for b in self.budgets
+                if b.scope == "workspace"
+                or (b.scope == "user" and b.scope_id == user_id)
+                or (b.scope == "group" and b.scope_id in groups)
+                or (b.scope == "api_key" and api_key_id is not None and b.scope_id == api_key_id)
+            )
+            self._applying[(user_id, api_key_id)] = found
+        return found
 
 
 def load_workspace(session: Session, box: SecretBox, workspace_id: str) -> WorkspaceConfig:
-    """Read one workspace's configuration (seven queries, whatever its size)."""
+    """Read one workspace's configuration (nine queries, whatever its size)."""
     version = session.scalar(
         select(WorkspaceRow.config_version).where(WorkspaceRow.id == workspace_id)
     )
@@ -172,7 +209,32 @@ def load_workspace(session: Session, box: SecretBox, workspace_id: str) -> Works
     ):
         members.setdefault(user_id, set()).add(group_id)
     config.user_groups = {user: frozenset(groups) for user, groups in members.items()}
+    config.budgets = _budgets(session, workspace_id)
     return config
+
+
+def _budgets(session: Session, workspace_id: str) -> tuple[BudgetConfig, ...]:
+    rows = session.execute(
+        select(GroupRow.id, GroupRow.name).where(GroupRow.workspace_id == workspace_id)
+    )
+    names = {group_id: name for group_id, name in rows}
+    return tuple(
+        BudgetConfig(
+            id=row.id,
+            scope=row.scope,
+            scope_id=row.scope_id,
+            amount_usd=Decimal(row.amount_usd),
+            period=row.period,
+            timezone=row.timezone,
+            on_exceed=row.on_exceed,
+            fallback_model_id=row.fallback_model_id,
+            notify_at=tuple(sorted(Decimal(str(f)) for f in row.notify_at or ())),
+            scope_name=names.get(row.scope_id or "", "") if row.scope == "group" else "",
+        )
+        for row in session.scalars(
+            select(BudgetRow).where(BudgetRow.workspace_id == workspace_id).order_by(BudgetRow.id)
+        )
+    )
 
 
 def _model_config(

@@ -1,0 +1,174 @@
+"""The budget ledger: reserve a call's estimated cost on every budget that applies, settle the
+real cost after. This module holds the protocol and the in-memory ledger (one process).
+
+Amounts are integer micro-dollars (rounded up), per ``(budget id, period start)``: integer
+arithmetic is several times cheaper than ``Decimal`` on the hot path, and a key named by its
+period start rolls over exactly at the boundary (a new key starts empty; the old one is
+dropped). A reservation is all or nothing: either every applying budget has room for the
+estimate, or none is touched. A budget is exhausted when ``spent + reserved + estimate`` passes
+its amount (or nothing is left), so admitted spend passes a budget by at most one call's
+reservation misestimate: the estimate is always held before the call goes upstream.
+
+Reconciliation (:mod:`.reconcile`) gives the ledger the spend recorded in the database; the
+ledger keeps ``max(own count, database)``. Both are lower bounds of the real spend (the
+database lags by the recorder's batch, the ledger forgets on restart), so the maximum never
+double counts what was settled here and not yet written, and never forgets what was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from modelyard.routing.budgets.periods import Period, Periods, from_micro
+from modelyard.routing.snapshot import BudgetConfig
+
+# (workspace id, budget id, threshold, spent, period start): A's BudgetAlerts.crossed.
+OnCross = Callable[[str, str, Decimal, Decimal, datetime], None]
+
+
+@dataclass(slots=True)
+class Hold:
+    """One admitted call's reservation on its budgets."""
+
+    workspace_id: str
+    periods: tuple[Period, ...]
+    amount: int
+    member: str = ""
+    local: bool = True  # False: held in Redis
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """The first budget without room for the call."""
+
+    period: Period
+    unknown: bool = False  # the ledger could not learn the spend (Redis down, never synced)
+
+
+class BudgetLedger(Protocol):
+    periods: Periods
+
+    async def reserve(
+        self, workspace_id: str, budgets: Sequence[BudgetConfig], amount: int
+    ) -> Hold | Refusal: ...
+
+    def settle(self, hold: Hold, real: int) -> None:
+        """Release the reservation and add the real cost (0 for a failed call); no I/O wait."""
+
+    async def reconcile(self, workspace_id: str, spent: Sequence[tuple[Period, int]]) -> None:
+        """The database's spend in each budget's current period (micro-dollars)."""
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+def crossings(period: Period, before: int, after: int) -> list[tuple[Decimal, int]]:
+    """The thresholds a settle moved past (``before < t <= after``)."""
+    return [(f, t) for f, t in period.thresholds if before < t <= after]
+
+
+class MemoryLedger:
+    """Spend and reservations of this process only; right for one process (SQLite)."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.time,
+        on_cross: OnCross | None = None,
+        room: Callable[[Period], int | None] | None = None,
+        share: int = 1,
+    ) -> None:
+        self.periods = Periods(clock)
+        self.on_cross = on_cross
+        self._spent: dict[tuple[str, int], int] = {}
+        self._reserved: dict[tuple[str, int], int] = {}
+        self._known: dict[tuple[str, int], int] = {}
+        # What a budget may admit here; None: refuse (unknown). Default: its whole amount.
+        self._room = room
+        # The workers of one ``serve --workers N`` without Redis each admit an Nth.
+        self._share = max(1, share)
+
+    def admit(
+        self, workspace_id: str, budgets: Sequence[BudgetConfig], amount: int
+    ) -> Hold | Refusal:
+        now = self.periods.clock()
+        current = self.periods.current
+        periods = tuple(current(b, now) for b in budgets)
+        spent, reserved = self._spent, self._reserved
+        for period in periods:
+            key = period.key
+            used = spent.get(key)
+            if used is None:
+                used = self._seed(period)
+            used += reserved.get(key, 0)
+            limit = period.amount // self._share if self._room is None else self._room(period)
+            if limit is None:
+                return Refusal(period, unknown=True)
+            if used >= limit or used + amount > limit:
+                return Refusal(period)
+        for period in periods:
+            key = period.key
+            reserved[key] = reserved.get(key, 0) + amount
+        return Hold(workspace_id, periods, amount)
+
+    async def reserve(
+        self, workspace_id: str, budgets: Sequence[BudgetConfig], amount: int
+    ) -> Hold | Refusal:
+        return self.admit(workspace_id, budgets, amount)
+
+    def _seed(self, period: Period) -> int:
+        """A key not seen yet: the database's spend at the last sync (0 for a period that
+        began since: nothing was recorded in it then)."""
+        seed = self._known.get(period.key, 0)
+        self._spent[period.key] = seed
+        self._drop_old(period)
+        return seed
+
+    def _drop_old(self, period: Period) -> None:
+        """A new period began: forget the budget's earlier ones."""
+        budget_id, start = period.key
+        for key in [k for k in self._spent if k[0] == budget_id and k[1] < start]:
+            self._spent.pop(key, None)
+            self._reserved.pop(key, None)
+
+    def settle(self, hold: Hold, real: int) -> None:
+        spent, reserved = self._spent, self._reserved
+        for period in hold.periods:
+            key = period.key
+            reserved[key] = max(0, reserved.get(key, 0) - hold.amount)
+            before = spent.get(key, 0)
+            after = before + real
+            spent[key] = after
+            if self.on_cross is not None and period.thresholds:
+                for fraction, _ in crossings(period, before, after):
+                    self.on_cross(
+                        hold.workspace_id,
+                        period.budget.id,
+                        fraction,
+                        from_micro(after),
+                        period.start,
+                    )
+
+    def used(self, key: tuple[str, int]) -> int:
+        """Spent plus reserved (tests, the Redis ledger's degraded share)."""
+        return self._spent.get(key, 0) + self._reserved.get(key, 0)
+
+    async def reconcile(self, workspace_id: str, spent: Sequence[tuple[Period, int]]) -> None:
+        self.merge(workspace_id, spent)
+
+    def merge(self, workspace_id: str, spent: Sequence[tuple[Period, int]]) -> None:
+        for period, value in spent:
+            key = period.key
+            self._known[key] = value
+            if key in self._spent and self._spent[key] < value:
+                self._spent[key] = value
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
