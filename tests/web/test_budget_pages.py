@@ -315,5 +315,13 @@ def test_alerts_are_listed_and_the_banner_shows_what_needs_attention(web_ws: Web
         assert "100%" in row and "$4.20" in row and "failed" in row and "HTTP 500" in row
         assert 'id="budget-banner"' in client.get("/settings/groups").text  # any admin page
         assert 'id="budget-banner"' not in client.get("/").text  # not the members' pages
+        token = csrf_of(listing)
+        client.post("/me/language", data={"csrf": token, "language": "de", "next": "/"})
+        german = client.get(PAGE).text
+        assert "Letzte Warnungen" in german and "Einstellungen: Budgets" in german
+        row = german.split(f'id="alert-{failed}"')[1].split("</tr>")[0]
+        assert "100 %" in row and "4,20 $" in row and "fehlgeschlagen" in row
+        banner = german.split('id="budget-banner"')[1].split("</p>")[0]
+        assert "1 Budget(s) sind aufgebraucht" in banner
     with _signed_in(web_ws, web_ws.member_email) as member:
         assert 'id="budget-banner"' not in member.get("/me/spend").text

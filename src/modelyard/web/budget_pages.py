@@ -153,18 +153,18 @@ def _list(
         found = budgets.list_budgets(db, user.actor)
         alerts = budget_webhooks.list_alerts(db, user.actor, limit=ALERTS_SHOWN)
     by_id = {b.id: b for b in found}
+    choices = _choices(request, user)
     context = (
         _context(request, user)
-        | _choices(request, user)
+        | choices
         | {
             "budgets": found,
             "alerts": [(alert, by_id.get(alert.budget_id)) for alert in alerts],
-            "model_names": {},
+            "model_names": {m.id: m.display_name for m in choices["completion_models"]},
             "errors": errors or {},
             "values": values or {"timezone": "UTC", "notify_at": "80, 100", "period": "month"},
         }
     )
-    context["model_names"] = {m.id: m.display_name for m in context["completion_models"]}
     return render(request, "budgets.html", context, status_code=status)
 
 
