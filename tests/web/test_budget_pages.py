@@ -266,9 +266,13 @@ def test_my_spend_shows_what_real_calls_spent_in_english_and_german(
         assert "refused until it resets" in page.text  # the workspace's budget blocks
 
         token = csrf_of(page.text)
-        switched = client.post("/me/language", data={"csrf": token, "language": "de", "next": "/"})
-        assert switched.status_code == 303
-        german = client.get("/me/spend").text
+        switched = client.post(
+            "/me/language", data={"csrf": token, "language": "de", "next": "/me/spend"}
+        )
+        assert switched.status_code == 303  # the page's own language switch leads back to it
+        assert switched.headers["location"] == "/me/spend?saved=language"
+        german = client.get(switched.headers["location"]).text
+        assert "Sprache gespeichert" in german
         assert '<h1 id="spend-title">Meine Ausgaben</h1>' in german
         assert f'<span id="month-spend">{usd(spent, "de")}</span>' in german
         assert usd(spent, "de").endswith(" $") and "," in usd(spent, "de")

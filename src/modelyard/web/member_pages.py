@@ -38,7 +38,7 @@ router = APIRouter(include_in_schema=False)
 
 KEYS_PAGE = "/me/api-keys"
 # Where the language switch may send the browser back to (never an address from the form).
-MEMBER_PAGES = frozenset({"/", KEYS_PAGE, "/playground"})
+MEMBER_PAGES = frozenset({"/", KEYS_PAGE, "/playground", "/me/spend"})
 # ?saved=<what> on a redirect -> the message shown (a key of the string table).
 SAVED = {"language": "language_saved", "default": "default_saved", "revoked": "key_revoked"}
 
