@@ -3,6 +3,7 @@ bare pass-through proxy (bench/bare_proxy.py, the baseline), in one command:
 
     .venv/bin/python bench/overhead.py [--seconds 5] [--concurrency 1,16,64]
         [--modes plain,stream] [--rounds 1] [--client auto|aiohttp|wrk] [--quick] [--with-litellm]
+        [--budgets]
         [--layout own-core|shared]
 
 It starts the fake provider, the bare proxy and Modelyard (``init --json`` in a temporary data
@@ -45,6 +46,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
+from budgets_target import budget_lines, start_budgeted
 from extra_checks import extra_lines, gateway_only, half_capacity
 from litellm_target import litellm_ratio_lines, start_litellm
 from loadgen import Result, drive, drive_wrk, wrk_available
@@ -165,6 +167,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="add LiteLLM (installed into bench/.litellm-venv on first use)",
     )
     parser.add_argument(
+        "--budgets",
+        action="store_true",
+        help="add a second Modelyard where a user, a group, a key and a workspace budget apply",
+    )
+    parser.add_argument(
         "--modelyard-env", action="append", default=[], metavar="NAME=VALUE", help="repeatable"
     )
     args = parser.parse_args(argv)
@@ -206,6 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = Path(tmp)
         try:
             targets = start_targets(cleanup, pinning, work, sys.executable, extra_env)
+            if args.budgets:  # the same Modelyard with four budgets on every call
+                fake_url = targets[0].url.removesuffix("/v1/chat/completions")
+                targets.append(
+                    start_budgeted(cleanup, pinning, work, sys.executable, fake_url, extra_env)
+                )
             if args.with_litellm:
                 fake_url = targets[0].url.removesuffix("/v1/chat/completions")
                 extra = start_litellm(cleanup, pinning, work, fake_url)
@@ -237,7 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     compared = (
         litellm_ratio_lines(results, args) if any(t.key == "litellm" for t in targets) else []
     )
-    print("\n".join(ratio_lines(results, args) + extra_lines(extras) + compared + notes))
+    budgeted = budget_lines(results, args) if args.budgets else []
+    print("\n".join(ratio_lines(results, args) + extra_lines(extras) + budgeted + compared + notes))
     if errors:
         print("\nFailed calls:\n" + "\n".join(errors))
     return 3 if errors else 0
