@@ -145,3 +145,27 @@ def test_only_fallbacks_of_the_same_upstream_model_may_embed(
     assert row.fallback_path[0].startswith(primary["slug"]) and row.status == 200
     assert row.fallback_path[-1].startswith(same["slug"])
     assert stored_rows(ws.server, workspace_id=ws.id, model_id=other["id"]) == []
+
+
+def test_deleting_one_document_twice_at_once_is_one_204_and_404s(
+    ws: Workspace, fake: FakeProvider
+) -> None:
+    """The fuzz run found it on PostgreSQL: the second of two concurrent deletions waited on the
+    collection's lock, then deleted 0 rows through the ORM, a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = embedding_model(ws, fake)
+    with ws.owner() as api:
+        collection = new_collection(api, model["id"])
+    url = f"/api/knowledge/{collection['id']}/documents"
+    for round_ in range(5):
+        with ws.owner() as api:
+            doc = add_text(api, collection["id"], f"d{round_}.txt", "vec:1,0")
+
+        def delete(_: int, doc_id: str = doc["id"]) -> int:
+            with ws.owner() as api:
+                return api.delete(f"{url}/{doc_id}").status_code
+
+        with ThreadPoolExecutor(4) as pool:
+            statuses = sorted(pool.map(delete, range(4)))
+        assert statuses[0] == 204 and set(statuses[1:]) == {404}, statuses

@@ -274,8 +274,12 @@ def delete_document(session: Session, collection: Collection, document_id: str) 
         .values(revision=Collection.revision + 1, updated_at=utcnow())
     )
     session.execute(delete(Chunk).where(Chunk.document_id == doc.id))
-    session.delete(doc)
-    session.flush()
+    # A concurrent deletion of the same document that held the lock first has removed it:
+    # a 404 for this one (deleting by ORM would be a 500, "0 rows matched").
+    session.expunge(doc)
+    removed = session.execute(delete(Document).where(Document.id == document_id))
+    if removed.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound(f"No document with id '{document_id}' in this collection.")
     left = session.scalar(select(func.count()).where(Chunk.collection_id == collection.id))
     if not left:  # an empty collection may take a model of any vector size
         session.execute(
