@@ -29,13 +29,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import anyio.to_thread
-import httpx
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +41,9 @@ from modelyard.security import AllowedHosts, SecretBox, check_base_url, resolve_
 from modelyard.storage.tables import BudgetAlertRow, BudgetRow, WorkspaceRow
 from modelyard.workspace.budget_schemas import money_text
 from modelyard.workspace.ids import new_id
+
+if TYPE_CHECKING:  # httpx and the dialects load when a webhook is sent or an alert stored,
+    import httpx  # not in every gateway worker (tests/cli/test_serve_memory.py)
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +279,8 @@ class BudgetAlerts:
         except Exception:
             return "the webhook secret cannot be read with this server's secret key"
         headers = {"content-type": "application/json", SIGNATURE_HEADER: sign(secret, item.body)}
+        import httpx
+
         try:
             response = await self._http().post(item.url, content=item.body, headers=headers)
         except httpx.HTTPError as exc:
@@ -300,6 +303,8 @@ class BudgetAlerts:
             session.commit()
 
     def _http(self) -> httpx.AsyncClient:
+        import httpx
+
         if self._client is None:
             self._client = httpx.AsyncClient(
                 timeout=self._timeout, follow_redirects=False, trust_env=False
@@ -330,6 +335,8 @@ def _insert_once(session: Session, crossing: _Crossing, now: datetime, has_webho
         "attempts": 0,
         "next_attempt_at": now if has_webhook else None,
     }
+    from sqlalchemy.dialects import postgresql, sqlite
+
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(postgresql.insert(BudgetAlertRow).values(values).on_conflict_do_nothing())
