@@ -1,6 +1,7 @@
 """``overhead.py --budgets``: a second Modelyard, configured like the first, where a user, a
 group, a key and a workspace budget all apply to every benchmark call (amounts far above what
-a run spends, so none refuses), measured in the same interleaved run as the one without."""
+a run spends, so none refuses), measured in the same interleaved run as the one without.
+``BENCH_SKIP_BUDGETS=1`` leaves the budgets out: the control (two identical servers)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def start_budgeted(
     server.start(pinning.gateway, env)
     server.wait_ready(url + "/healthz")
     slug, member_key = configure_modelyard(url, owner_key, fake_url)
-    add_budgets(url, owner_key)
+    if not os.environ.get("BENCH_SKIP_BUDGETS"):
+        add_budgets(url, owner_key)
     return Target(
         "budgets", "Modelyard+budgets", url + "/v1/chat/completions", slug, member_key, server.pid
     )

@@ -83,10 +83,13 @@ async def chat_completions(ctx: GatewayContext, request: Request) -> Response:
     prepared: dict[str, tuple[ChatRequest, int]] = {}
 
     def prepare(model: ModelConfig) -> int:
-        shaped, prompt = shape_chat(model, chat)
-        prepared[model.id] = (shaped, prompt)
-        meter.expect(prompt, shaped.max_tokens or 0, model=model)
-        return prompt + (shaped.max_tokens or 0)
+        # Shaped once per model: budget admission and the router both ask.
+        done = prepared.get(model.id)
+        if done is None:
+            done = shape_chat(model, chat)
+            prepared[model.id] = done
+            meter.expect(done[1], done[0].max_tokens or 0, model=model)
+        return done[1] + (done[0].max_tokens or 0)
 
     chain = ctx.router.chain(config, await meter.admit(config, primary, prepare))
     if not chat.stream:
