@@ -4,7 +4,9 @@ recorded why; every applying budget is checked (the tightest wins); admins are h
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -170,3 +172,26 @@ def test_an_admin_is_held_to_budgets_too(ws: Workspace, fake: FakeProvider) -> N
         _budget(api, scope="user", scope_id=admin, amount_usd=TOO_SMALL)
     error, _ = _refused(ws, admin_key, model["slug"])
     assert error["code"] == "budget_exceeded"
+
+
+def test_a_settle_past_a_threshold_records_an_alert(ws: Workspace, fake: FakeProvider) -> None:
+    model = add_model(ws, fake)
+    member, key = ws.add_user()
+    with ws.owner() as api:
+        # Room for the estimate (about 0.032 USD); the real cost of one short answer (tens of
+        # micro-dollars) passes 0.01% of it but not 50%.
+        budget = _budget(
+            api, scope="user", scope_id=member, amount_usd="0.05", notify_at=["0.0001", "0.5"]
+        )
+    sdk(ws, key).chat.completions.create(model=model["slug"], messages=HELLO)
+    deadline = time.monotonic() + 10
+    with ws.owner() as api:
+        while not (
+            alerts := ok(api.get("/api/budgets/alerts", params={"budget_id": budget["id"]}))
+        ):
+            assert time.monotonic() < deadline, "no alert was recorded"
+            time.sleep(0.05)
+    (alert,) = alerts
+    assert Decimal(alert["threshold"]) == Decimal("0.0001")
+    (record,) = stored_rows(ws.server, 1, workspace_id=ws.id, user_id=member)
+    assert Decimal(alert["spent_usd"]) >= record.cost_usd > 0
