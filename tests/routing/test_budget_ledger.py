@@ -232,3 +232,19 @@ async def test_without_redis_and_without_the_replica_count_it_refuses() -> None:
         assert ledger.degraded
     finally:
         await ledger.close()
+
+
+async def test_a_hold_that_never_settles_lapses(make: Any) -> None:
+    clock = Clock(NOON)
+    ledger = make(clock)
+    limit = budget("0.02")
+    assert isinstance(await ledger.reserve("ws", (limit,), 20_000), Hold)  # never settled
+    assert isinstance(await ledger.reserve("ws", (limit,), 1), Refusal)
+    clock.now += 901  # past the lapse (15 minutes), same day
+    late = await ledger.reserve("ws", (limit,), 10_000)
+    assert isinstance(late, Hold)
+    ledger.settle(late, 10_000)
+    ledger.settle(late, 10_000)  # a second settle of one hold changes nothing
+    await asyncio.sleep(0.05)
+    assert isinstance(await ledger.reserve("ws", (limit,), 10_000), Hold)
+    assert isinstance(await ledger.reserve("ws", (limit,), 1), Refusal)

@@ -8,6 +8,8 @@ dropped). A reservation is all or nothing: either every applying budget has room
 estimate, or none is touched. A budget is exhausted when ``spent + reserved + estimate`` passes
 its amount (or nothing is left), so admitted spend passes a budget by at most one call's
 reservation misestimate: the estimate is always held before the call goes upstream.
+A hold that never settles (a lost stream, a bug) gives its reservation back after
+:data:`LAPSE_S`; settling one hold twice changes nothing.
 
 Reconciliation (:mod:`.reconcile`) gives the ledger the spend recorded in the database; the
 ledger keeps ``max(own count, database)``. Both are lower bounds of the real spend (the
@@ -18,6 +20,7 @@ double counts what was settled here and not yet written, and never forgets what 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +29,8 @@ from typing import Protocol
 
 from modelyard.routing.budgets.periods import Period, Periods, from_micro
 from modelyard.routing.snapshot import BudgetConfig
+
+LAPSE_S = 900.0  # an admitted call that never settles gives its reservation back after this
 
 # (workspace id, budget id, threshold, spent, period start): A's BudgetAlerts.crossed.
 OnCross = Callable[[str, str, Decimal, Decimal, datetime], None]
@@ -40,6 +45,9 @@ class Hold:
     amount: int
     member: str = ""
     local: bool = True  # False: held in Redis
+    lapses_at: float = 0.0
+    settled: bool = False
+    released: bool = False  # lapsed: its reservation was given back before it settled
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +95,7 @@ class MemoryLedger:
         self._spent: dict[tuple[str, int], int] = {}
         self._reserved: dict[tuple[str, int], int] = {}
         self._known: dict[tuple[str, int], int] = {}
+        self._open: deque[Hold] = deque()  # oldest first: every hold lapses after LAPSE_S
         # What a budget may admit here; None: refuse (unknown). Default: its whole amount.
         self._room = room
         # The workers of one ``serve --workers N`` without Redis each admit an Nth.
@@ -98,6 +107,9 @@ class MemoryLedger:
         now = self.periods.clock()
         current = self.periods.current
         periods = tuple(current(b, now) for b in budgets)
+        open_holds = self._open
+        if open_holds and (open_holds[0].settled or open_holds[0].lapses_at <= now):
+            self._lapse(now)
         spent, reserved = self._spent, self._reserved
         for period in periods:
             key = period.key
@@ -113,7 +125,21 @@ class MemoryLedger:
         for period in periods:
             key = period.key
             reserved[key] = reserved.get(key, 0) + amount
-        return Hold(workspace_id, periods, amount)
+        hold = Hold(workspace_id, periods, amount, lapses_at=now + LAPSE_S)
+        self._open.append(hold)
+        return hold
+
+    def _lapse(self, now: float) -> None:
+        """Forget settled holds at the front; give back the reservations of calls that never
+        settled (a bug, a lost stream), so none holds a budget for longer than :data:`LAPSE_S`."""
+        open_holds = self._open
+        while open_holds and (open_holds[0].settled or open_holds[0].lapses_at <= now):
+            hold = open_holds.popleft()
+            if not hold.settled and not hold.released:
+                hold.released = True
+                for period in hold.periods:
+                    key = period.key
+                    self._reserved[key] = max(0, self._reserved.get(key, 0) - hold.amount)
 
     async def reserve(
         self, workspace_id: str, budgets: Sequence[BudgetConfig], amount: int
@@ -136,10 +162,14 @@ class MemoryLedger:
             self._reserved.pop(key, None)
 
     def settle(self, hold: Hold, real: int) -> None:
+        if hold.settled:
+            return
+        hold.settled = True
         spent, reserved = self._spent, self._reserved
         for period in hold.periods:
             key = period.key
-            reserved[key] = max(0, reserved.get(key, 0) - hold.amount)
+            if not hold.released:
+                reserved[key] = max(0, reserved.get(key, 0) - hold.amount)
             before = spent.get(key, 0)
             after = before + real
             spent[key] = after

@@ -127,6 +127,9 @@ class RedisLedger:
         if hold.local:
             self._local.settle(hold, real)
             return
+        if hold.settled:
+            return
+        hold.settled = True
         task = asyncio.get_running_loop().create_task(self._settle_remote(hold, real))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
