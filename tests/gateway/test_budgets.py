@@ -86,7 +86,8 @@ def test_settled_spend_exhausts_a_budget(ws: Workspace, fake: FakeProvider) -> N
 
 def test_fallback_is_answered_by_the_fallback_model(ws: Workspace, fake: FakeProvider) -> None:
     model = add_model(ws, fake, display_name="Dear")
-    cheap = add_model(ws, fake, display_name="Cheap", input_price=0, output_price=0)
+    # Priced, its output allowance alone over the budget: past a fallback budget it answers.
+    cheap = add_model(ws, fake, display_name="Cheap", input_price=1, output_price=4)
     member, key = ws.add_user()
     with ws.owner() as api:
         budget = _budget(
@@ -111,9 +112,9 @@ def test_fallback_is_answered_by_the_fallback_model(ws: Workspace, fake: FakePro
         assert record.fallback_path[-1].startswith(f"{cheap['slug']}/")
 
 
-def test_a_fallback_without_room_either_is_a_429(ws: Workspace, fake: FakeProvider) -> None:
+def test_a_blocking_budget_still_refuses_the_fallback(ws: Workspace, fake: FakeProvider) -> None:
     model = add_model(ws, fake, display_name="Dear")
-    also_dear = add_model(ws, fake, display_name="Also dear")
+    cheap = add_model(ws, fake, display_name="Cheap", input_price=1, output_price=4)
     member, key = ws.add_user()
     with ws.owner() as api:
         _budget(
@@ -122,10 +123,11 @@ def test_a_fallback_without_room_either_is_a_429(ws: Workspace, fake: FakeProvid
             scope_id=member,
             amount_usd=TOO_SMALL,
             on_exceed="fallback",
-            fallback_model_id=also_dear["id"],
+            fallback_model_id=cheap["id"],
         )
+        _budget(api, scope="workspace", amount_usd=TOO_SMALL, on_exceed="block")
     error, _ = _refused(ws, key, model["slug"])
-    assert error["type"] == "budget_exceeded"
+    assert error["type"] == "budget_exceeded" and "workspace" in error["message"]
 
 
 def test_every_applying_budget_is_checked_and_the_tightest_wins(

@@ -112,6 +112,20 @@ async def test_all_or_nothing_across_budgets(make: Any) -> None:
     assert isinstance(await ledger.reserve("ws", (roomy,), 1), Refusal)
 
 
+async def test_an_unchecked_budget_is_counted_but_never_refuses(make: Any) -> None:
+    """A call on a budget's fallback model: past that budget, but still counted in it."""
+    ledger = make(Clock(NOON))
+    spent, roomy = budget("0.01"), budget("1")
+    assert isinstance(await ledger.reserve("ws", (spent, roomy), 20_000), Refusal)
+    passed = await ledger.reserve("ws", (spent, roomy), 20_000, frozenset({spent.id}))
+    assert isinstance(passed, Hold)
+    # Counted in both: the spent budget now holds more than its amount, so even the smallest
+    # checked call is refused; the roomy one has 1 USD minus the reservation left.
+    assert isinstance(await ledger.reserve("ws", (spent,), 1), Refusal)
+    assert isinstance(await ledger.reserve("ws", (roomy,), 980_000), Hold)
+    assert isinstance(await ledger.reserve("ws", (roomy,), 1), Refusal)
+
+
 async def test_settle_releases_the_reservation_and_adds_the_real_cost(make: Any) -> None:
     crossed: list[tuple[str, Decimal, Decimal]] = []
     ledger = make(

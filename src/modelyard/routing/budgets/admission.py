@@ -82,7 +82,10 @@ class BudgetGuard:
         )
         if outcome.unknown or fallback is None or fallback.kind != model.kind:
             raise exceeded(outcome, self.ledger.periods.clock())
-        again = await self.ledger.reserve(config.id, budgets, estimate(fallback))
+        # Past its fallback budgets the call goes on, on the fallback model: still counted
+        # there, refused only by a blocking budget without room for it.
+        passed = frozenset(b.id for b in budgets if b.on_exceed == "fallback")
+        again = await self.ledger.reserve(config.id, budgets, estimate(fallback), passed)
         if isinstance(again, Refusal):
             raise exceeded(again, self.ledger.periods.clock())
         return fallback, again, budget.id

@@ -62,8 +62,14 @@ class BudgetLedger(Protocol):
     periods: Periods
 
     async def reserve(
-        self, workspace_id: str, budgets: Sequence[BudgetConfig], amount: int
-    ) -> Hold | Refusal: ...
+        self,
+        workspace_id: str,
+        budgets: Sequence[BudgetConfig],
+        amount: int,
+        unchecked: frozenset[str] = frozenset(),
+    ) -> Hold | Refusal:
+        """Reserve ``amount`` on every budget, or on none when one has no room; the budgets
+        named in ``unchecked`` are counted but never refuse (a call on their fallback)."""
 
     def settle(self, hold: Hold, real: int) -> None:
         """Release the reservation and add the real cost (0 for a failed call); no I/O wait."""
@@ -102,7 +108,11 @@ class MemoryLedger:
         self._share = max(1, share)
 
     def admit(
-        self, workspace_id: str, budgets: Sequence[BudgetConfig], amount: int
+        self,
+        workspace_id: str,
+        budgets: Sequence[BudgetConfig],
+        amount: int,
+        unchecked: frozenset[str] = frozenset(),
     ) -> Hold | Refusal:
         now = self.periods.clock()
         current = self.periods.current
@@ -117,6 +127,8 @@ class MemoryLedger:
             if used is None:
                 used = self._seed(period)
             used += reserved.get(key, 0)
+            if unchecked and period.budget.id in unchecked:
+                continue
             limit = period.amount // self._share if self._room is None else self._room(period)
             if limit is None:
                 return Refusal(period, unknown=True)
@@ -142,9 +154,13 @@ class MemoryLedger:
                     self._reserved[key] = max(0, self._reserved.get(key, 0) - hold.amount)
 
     async def reserve(
-        self, workspace_id: str, budgets: Sequence[BudgetConfig], amount: int
+        self,
+        workspace_id: str,
+        budgets: Sequence[BudgetConfig],
+        amount: int,
+        unchecked: frozenset[str] = frozenset(),
     ) -> Hold | Refusal:
-        return self.admit(workspace_id, budgets, amount)
+        return self.admit(workspace_id, budgets, amount, unchecked)
 
     def _seed(self, period: Period) -> int:
         """A key not seen yet: the database's spend at the last sync (0 for a period that

@@ -97,23 +97,28 @@ class RedisLedger:
         return max(0, period.amount - used) // self._expected
 
     async def reserve(
-        self, workspace_id: str, budgets: Sequence[BudgetConfig], amount: int
+        self,
+        workspace_id: str,
+        budgets: Sequence[BudgetConfig],
+        amount: int,
+        unchecked: frozenset[str] = frozenset(),
     ) -> Hold | Refusal:
         now = self.periods.clock()
         periods = tuple(self.periods.current(b, now) for b in budgets)
         if self._degraded and time.monotonic() < self._next_probe:
-            return self._local.admit(workspace_id, budgets, amount)
+            return self._local.admit(workspace_id, budgets, amount, unchecked)
         member = next(self._members)
         args: list[Any] = [int(now * 1000), amount, LAPSE_MS, member]
         for period in periods:
-            args += [period.amount, self._known.get(period.key, 0), self._ttl(period, now)]
+            limit = -1 if period.budget.id in unchecked else period.amount  # -1: never refuses
+            args += [limit, self._known.get(period.key, 0), self._ttl(period, now)]
         keys = [self._key(workspace_id, p) for p in periods]
         try:
             async with asyncio.timeout(self._deadline):
                 result = await self._reserve(keys=keys, args=args)
         except _FAILURES:
             self._degrade()
-            return self._local.admit(workspace_id, budgets, amount)
+            return self._local.admit(workspace_id, budgets, amount, unchecked)
         self._recover()
         if result[0] == 0:
             index = int(result[1]) - 1

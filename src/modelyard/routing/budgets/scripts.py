@@ -8,7 +8,8 @@ holds a budget for good. Keys expire a day after their period ends.
 """
 
 # KEYS: the budgets' hashes. ARGV: now_ms, amount, lapse_ms, member, then per key:
-# limit, seed, ttl_s (0: no expiry). Returns {1, used...} or {0, index, used}.
+# limit (-1: counted, never refuses), seed, ttl_s (0: no expiry).
+# Returns {1, used...} or {0, index, used}.
 RESERVE = """
 local now = tonumber(ARGV[1])
 local amount = tonumber(ARGV[2])
@@ -33,7 +34,7 @@ for i, key in ipairs(KEYS) do
   end
   local state = redis.call('HMGET', key, 'spent', 'reserved')
   local u = tonumber(state[1]) + tonumber(state[2])
-  if u >= limit or u + amount > limit then
+  if limit >= 0 and (u >= limit or u + amount > limit) then
     return {0, i, u}
   end
   used[i] = u
