@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from modelyard.admin_api.deps import ActorDep, AdminDep, SessionDep
 from modelyard.workspace import api_keys, users
@@ -19,8 +21,12 @@ router = APIRouter(prefix="/api", tags=["users"])
 
 
 @router.get("/users")
-def list_users(actor: AdminDep, session: SessionDep) -> list[UserOut]:
-    return users.list_users(session, actor)
+def list_users(
+    actor: AdminDep,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=200, description="email or name contains")] = None,
+) -> list[UserOut]:
+    return users.list_users(session, actor, q)
 
 
 @router.post("/users", status_code=201)

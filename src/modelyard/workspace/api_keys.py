@@ -213,7 +213,7 @@ def authenticate(session: Session, plain: str) -> Actor:
         .join(UserRow, UserRow.id == ApiKeyRow.user_id)
         .where(ApiKeyRow.key_hash == hash_api_key(plain))
     ).first()
-    if found is None or found[0].revoked_at is not None:
+    if found is None or found[0].revoked_at is not None or found[1].deactivated_at is not None:
         raise Unauthenticated("Invalid API key.", code="invalid_api_key")
     key, user = found
     if key.expires_at is not None and key.expires_at <= utcnow():

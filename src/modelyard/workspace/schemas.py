@@ -323,6 +323,8 @@ class UserUpdate(Input):
     role: Role | None = None
     password: str | None = Field(default=None, max_length=200)
     language: Language | None = None
+    # False deactivates (every key revoked, every session ended), True reactivates.
+    active: bool | None = None
 
 
 class UserOut(BaseModel):
@@ -334,6 +336,10 @@ class UserOut(BaseModel):
     default_model_id: str | None
     group_ids: list[str] = Field(default_factory=list)
     created_at: datetime
+    active: bool = True
+    # How they sign in: with a password, through single sign-on, or both.
+    has_password: bool = False
+    sso: bool = False
 
 
 class DefaultModelSet(Input):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from modelyard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from modelyard.security import hash_password, validate_password
 from modelyard.storage.tables import ModelRow, UserRow, WorkspaceRow
-from modelyard.workspace import audit, model_access, ranks, web_sessions
+from modelyard.workspace import audit, model_access, ranks, user_lifecycle, web_sessions
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.ids import new_id
 from modelyard.workspace.schemas import (
@@ -29,7 +29,12 @@ def users_out(session: Session, rows: list[UserRow]) -> list[UserOut]:
     groups = model_access.groups_of_users(session, [row.id for row in rows])
     return [
         UserOut.model_validate(row, from_attributes=True).model_copy(
-            update={"group_ids": groups.get(row.id, [])}
+            update={
+                "group_ids": groups.get(row.id, []),
+                "active": row.deactivated_at is None,
+                "has_password": row.password_hash is not None,
+                "sso": row.oidc_subject is not None,
+            }
         )
         for row in rows
     ]
@@ -37,7 +42,7 @@ def users_out(session: Session, rows: list[UserRow]) -> list[UserOut]:
 
 def load_user(session: Session, actor: Actor, user_id: str) -> UserRow:
     row = session.get(UserRow, user_id)
-    if row is None or row.workspace_id != actor.workspace_id:
+    if row is None or row.workspace_id != actor.workspace_id or row.deleted_at is not None:
         raise NotFound(f"No user with id '{user_id}' in this workspace.", param="user_id")
     return row
 
@@ -84,9 +89,11 @@ def update_user(session: Session, actor: Actor, user_id: str, data: UserUpdate) 
     row = load_user(session, actor, user_id)
     ranks.require_may_manage(actor, row.id, row.role, what="change the account")
     sent = data.model_fields_set
-    for field in ("name", "role", "language", "password"):
+    for field in ("name", "role", "language", "password", "active"):
         if field in sent and getattr(data, field) is None:
             raise InvalidInput(f"'{field}' cannot be null.", param=field)
+    if data.active is False and row.id == actor.user_id:
+        raise Conflict("You cannot deactivate yourself.", param="active", code="self_deactivate")
     if data.role is not None and data.role != row.role:
         _check_role_change(actor, row.role, data.role)
         if row.role == "owner" and _owner_count(session, actor.workspace_id) <= 1:
@@ -103,6 +110,10 @@ def update_user(session: Session, actor: Actor, user_id: str, data: UserUpdate) 
         validate_password(data.password)
         row.password_hash = hash_password(data.password)
         web_sessions.end_all(session, row.id)  # a reset locks out whoever held a session
+    if data.active is False:
+        user_lifecycle.deactivate(session, actor, row, source="admin")
+    elif data.active is True:
+        user_lifecycle.reactivate(session, actor, row, source="admin")
     audit.record(session, actor, "user.update", "user", row.id, fields=sorted(sent))
     session.commit()
     return user_out(session, row)
@@ -119,13 +130,24 @@ def _owner_count(session: Session, workspace_id: str) -> int:
     )
 
 
-def list_users(session: Session, actor: Actor) -> list[UserOut]:
+def list_users(session: Session, actor: Actor, query: str | None = None) -> list[UserOut]:
+    """The workspace's users (deleted ones left out), oldest first; ``query`` keeps those whose
+    email or name contains it (case-insensitive)."""
     actor.require_admin()
-    rows = session.scalars(
-        select(UserRow)
-        .where(UserRow.workspace_id == actor.workspace_id)
-        .order_by(UserRow.created_at)
+    statement = select(UserRow).where(
+        UserRow.workspace_id == actor.workspace_id, UserRow.deleted_at.is_(None)
     )
+    if query and query.strip():
+        pattern = (
+            "%"
+            + query.strip().lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+            + "%"
+        )
+        statement = statement.where(
+            func.lower(UserRow.email).like(pattern, escape="\\")
+            | func.lower(UserRow.name).like(pattern, escape="\\")
+        )
+    rows = session.scalars(statement.order_by(UserRow.created_at, UserRow.id))
     return users_out(session, list(rows))
 
 
@@ -224,9 +246,9 @@ def find_for_sign_in(session: Session, email: str) -> list[tuple[str, str]]:
 def find_signed_in(
     session: Session, user_id: str, session_id: str | None
 ) -> tuple[UserRow, str] | None:
-    """A user who may use the web UI (one with a password) and their workspace's name; None
-    once they were deleted, deactivated or lost their password, or the web session
-    ``session_id`` was ended (sign-out, password or role change)."""
+    """A signed-in user (by password or single sign-on) and their workspace's name; None once
+    they were deleted or deactivated, or the web session ``session_id`` was ended (sign-out,
+    password or role change, deactivation)."""
     if not web_sessions.is_live(session, session_id, user_id):
         return None
     found = session.execute(
@@ -234,7 +256,7 @@ def find_signed_in(
         .join(WorkspaceRow, WorkspaceRow.id == UserRow.workspace_id)
         .where(UserRow.id == user_id)
     ).first()
-    if found is None or found[0].password_hash is None or found[0].deactivated_at is not None:
+    if found is None or found[0].deactivated_at is not None:
         return None
     return found[0], found[1]
 
