@@ -74,10 +74,12 @@ def build_api_app(state: State) -> FastAPI:
         budget_routes,
         catalog_routes,
         group_routes,
+        invite_routes,
         key_routes,
         knowledge_routes,
         model_routes,
         openapi,
+        scim_token_routes,
         system_routes,
         usage_routes,
         user_routes,
@@ -99,6 +101,8 @@ def build_api_app(state: State) -> FastAPI:
         knowledge_routes,
         audit_routes,
         budget_routes,
+        scim_token_routes,
+        invite_routes,
     ):
         app.include_router(module.router)
     openapi.install(app)  # after every router: it declares what each route can answer

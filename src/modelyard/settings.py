@@ -70,6 +70,26 @@ class Settings(BaseModel):
         description="URL browsers use (https://… behind a TLS proxy makes cookies Secure)",
     )
 
+    # Single sign-on (OpenID Connect): on when issuer, client id and client secret are set.
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID issuer URL (its /.well-known/openid-configuration)"
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_groups_claim: str = Field(
+        default="groups", description="ID token claim whose values set the user's groups by name"
+    )
+    oidc_allowed_domains: list[str] = Field(
+        default_factory=list, description="email domains that may sign in (empty: any)"
+    )
+    # Invites by mail: without smtp_host, an invite is a one-time link the admin passes on.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = Field(default=None, description="sender address of invite mails")
+    smtp_starttls: bool = True
+
     @model_validator(mode="before")
     @classmethod
     def _from_environment(cls, values: Any) -> Any:
@@ -78,12 +98,17 @@ class Settings(BaseModel):
             return values
         return {**environment_values(os.environ), **values}
 
-    @field_validator("allowed_upstream_hosts", mode="before")
+    @field_validator("allowed_upstream_hosts", "oidc_allowed_domains", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether single sign-on is configured (issuer, client id and secret all set)."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     @property
     def resolved_database_url(self) -> str:

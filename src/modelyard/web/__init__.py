@@ -18,12 +18,15 @@ from modelyard.web import (
     auth,
     budget_pages,
     group_pages,
+    invite_pages,
     key_pages,
     knowledge_pages,
     member_pages,
     model_pages,
+    oidc_pages,
     playground,
     usage_pages,
+    user_pages,
 )
 from modelyard.web.login_throttle import LoginThrottle
 from modelyard.web.pages import HERE, render
@@ -63,6 +66,9 @@ def install(app: FastAPI) -> None:
         member_pages,
         playground,
         audit_pages,
+        user_pages,
+        invite_pages,
+        oidc_pages,
     ):
         app.include_router(module.router)
     app.include_router(wizard_router)

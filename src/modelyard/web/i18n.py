@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from modelyard.routing.snapshot import ModelConfig
-from modelyard.web import budget_texts
+from modelyard.web import budget_texts, sso_texts, user_texts
 
 LANGUAGES = (("en", "English"), ("de", "Deutsch"))
 
@@ -353,6 +353,8 @@ _DE: dict[str, str] = {
 
 _EN |= budget_texts.EN  # the budget pages keep their labels in their own module
 _DE |= budget_texts.DE
+_EN |= user_texts.EN | sso_texts.EN  # so do the users, invite and single sign-on pages
+_DE |= user_texts.DE | sso_texts.DE
 
 _TABLES: dict[str, Mapping[str, str]] = {"en": _EN, "de": {**_EN, **_DE}}
 

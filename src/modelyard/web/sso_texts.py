@@ -1,0 +1,6 @@
+"""The single sign-on labels and refusals in English and German (merged into ``i18n``'s tables)."""
+
+from __future__ import annotations
+
+EN: dict[str, str] = {}
+DE: dict[str, str] = {}
