@@ -1,8 +1,9 @@
 """``create_app(settings)``: the one ASGI app of a Modelyard server.
 
 ``/v1/...`` goes straight to the gateway (a bare ASGI app: the hot path); ``GET /healthz`` is
-answered here; ``/api/...`` and the API's documentation go to the admin API, everything else to
-the web UI: two FastAPI apps, each built in a worker thread on first use (see
+answered here; ``/scim/...`` goes to SCIM provisioning (:mod:`modelyard.scim`, built on first
+use); ``/api/...`` and the API's documentation go to the admin API, everything else to the
+web UI: two FastAPI apps, each built in a worker thread on first use (see
 :mod:`modelyard.admin_app`), so that a server answers its health check and its gateway calls
 well within a second of starting, and carries only the parts it was asked to serve.
 
@@ -51,6 +52,11 @@ def serves_api(path: str) -> bool:
     return path.startswith("/api/") or path.rstrip("/") in _API_PATHS
 
 
+def serves_scim(path: str) -> bool:
+    """Whether ``path`` belongs to SCIM provisioning (``/scim/v2``, :mod:`modelyard.scim`)."""
+    return path == "/scim" or path.startswith("/scim/")
+
+
 def database_answers(services: Services) -> bool:
     try:
         with services.engine.connect() as connection:
@@ -71,6 +77,7 @@ class Modelyard:
         self.state = State()
         self._given = services
         self._gateway: ASGIApp | None = None
+        self._scim: ASGIApp | None = None  # built on first use
         self._parts: dict[str, FastAPI] = {}  # "api", "web": built on first use
         self._entries: dict[str, ASGIApp] = {}  # each part behind its body guard
         self._build_lock = asyncio.Lock()
@@ -96,6 +103,9 @@ class Modelyard:
                 return
             if path in ("/readyz", "/metrics") and scope["method"] == "GET":
                 await self._operations(path, scope, receive, send)
+                return
+            if serves_scim(path):
+                await self._serve_scim(scope, receive, send)
                 return
         elif kind == "lifespan":
             scope["app"] = self
@@ -126,6 +136,15 @@ class Modelyard:
         else:
             from modelyard.operations.metrics import metrics as respond
         await respond(self.state.services, scope, receive, send)
+
+    async def _serve_scim(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``/scim``: imported and built on first use (it reads its own body, SCIM-shaped)."""
+        scim = self._scim
+        if scim is None:
+            scim = self._scim = await asyncio.to_thread(
+                _build_scim, self.state.services, self.settings
+            )
+        await scim(scope, receive, send)
 
     async def _build(self, part: str) -> FastAPI:
         async with self._build_lock:
@@ -190,6 +209,12 @@ def _import_and_build(state: State, part: str) -> FastAPI:
     from modelyard.admin_app import build_api_app, build_web_app
 
     return build_api_app(state) if part == "api" else build_web_app(state)
+
+
+def _build_scim(services: Services, settings: Settings) -> ASGIApp:
+    from modelyard.scim.app import build_scim_app
+
+    return build_scim_app(services, settings)
 
 
 def create_app(
