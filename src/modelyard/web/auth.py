@@ -18,9 +18,11 @@ from starlette.responses import RedirectResponse, Response
 
 from modelyard.request_ids import request_id_of
 from modelyard.security.passwords import MAX_PASSWORD_LENGTH, hash_password, verify_password
+from modelyard.web.i18n import texts
 from modelyard.web.login_throttle import LoginThrottle
 from modelyard.web.pages import current_session, finish, render, services_of, use_session
 from modelyard.web.session import WebSession
+from modelyard.web.sso_texts import language_of
 from modelyard.workspace import users, web_sessions
 from modelyard.workspace.actor import Actor
 
@@ -135,9 +137,15 @@ def landing(user: WebUser) -> str:
     return "/settings/models" if user.actor.is_admin else "/"
 
 
+def _login_context(request: Request, email: str) -> dict[str, object]:
+    """The sign-in page's labels (browser's language) and whether it offers single sign-on."""
+    enabled = services_of(request).settings.oidc_enabled
+    return {"t": texts(language_of(request)), "oidc_enabled": enabled, "email": email}
+
+
 @router.get("/login")
 def login_page(request: Request) -> Response:
-    return render(request, "login.html", {"email": ""})
+    return render(request, "login.html", _login_context(request, ""))
 
 
 def _login_throttle(request: Request) -> LoginThrottle:
@@ -161,7 +169,10 @@ async def login(request: Request, form: FormDep) -> Response:
     if wait:
         message = TOO_MANY_LOGINS.format(minutes=_wait_text(wait))
         response = render(
-            request, "login.html", {"email": email, "errors": {"_": message}}, status_code=429
+            request,
+            "login.html",
+            _login_context(request, email) | {"errors": {"_": message}},
+            status_code=429,
         )
         response.headers["Retry-After"] = str(wait)
         return response
@@ -170,9 +181,8 @@ async def login(request: Request, form: FormDep) -> Response:
     user = _load_user(request, user_id, session_id) if user_id else None
     if user is None:
         throttle.failed(email, address)
-        return render(
-            request, "login.html", {"email": email, "errors": {"_": BAD_LOGIN}}, status_code=401
-        )
+        context = _login_context(request, email) | {"errors": {"_": BAD_LOGIN}}
+        return render(request, "login.html", context, status_code=401)
     throttle.succeeded(email)
     use_session(request, WebSession.new(user.actor.user_id, session_id))
     target = landing(user) + ("?others=1" if matches > 1 else "")
