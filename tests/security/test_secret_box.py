@@ -118,7 +118,11 @@ def test_settings_key_from_environment(tmp_path: Path, monkeypatch: pytest.Monke
     assert Fernet(key).decrypt(box.encrypt(SECRET)).decode() == SECRET
 
 
-@pytest.mark.parametrize("bad", ["not-a-key", "c2hvcnQ=", Fernet.generate_key().decode() + ",oops"])
+@pytest.mark.parametrize(
+    "bad",
+    ["not-a-key", "c2hvcnQ=", Fernet.generate_key().decode() + ",oops"],
+    ids=["not-base64-key", "short-key", "good-then-bad"],
+)
 def test_invalid_settings_key_gives_clear_error_without_value(tmp_path: Path, bad: str) -> None:
     with pytest.raises(ValueError) as info:
         SecretBox.from_settings(_settings(tmp_path, bad))

@@ -109,6 +109,31 @@ class ChatRequest:
     def system_text(self) -> str:
         return "\n\n".join(m.text for m in self.messages if m.role == "system")
 
+    def replaced(self, **changes: Any) -> ChatRequest:
+        """``dataclasses.replace`` for the hot path (each call shapes its request twice):
+        a copy by one positional constructor call, a quarter of replace's 2 µs. Every field
+        is listed here; tests/llm_types/test_chat_request.py checks that none is left out."""
+        copy = ChatRequest(
+            self.model,
+            self.messages,
+            self.max_tokens,
+            self.temperature,
+            self.top_p,
+            self.stop,
+            self.tools,
+            self.tool_choice,
+            self.parallel_tool_calls,
+            self.response_format,
+            self.reasoning_effort,
+            self.seed,
+            self.user,
+            self.stream,
+            self.include_reasoning,
+        )
+        for name, value in changes.items():
+            setattr(copy, name, value)
+        return copy
+
 
 @dataclass(slots=True)
 class ChatResponse:

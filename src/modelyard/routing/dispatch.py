@@ -138,7 +138,7 @@ async def chat(
     wire = chat_wire(target.provider, responses_api=model.capabilities.responses_api)
     origin = origin_of(target.provider, target.model)
     request = strip_foreign_provider_data(request, origin)
-    upstream = wire.build_chat(replace(request, model=target.model, stream=False), target)
+    upstream = wire.build_chat(request.replaced(model=target.model, stream=False), target)
     try:
         reply = await client.send(upstream)
         if reply.status >= 300:
@@ -160,7 +160,7 @@ async def chat_stream(
     wire = chat_wire(target.provider, responses_api=model.capabilities.responses_api)
     origin = origin_of(target.provider, target.model)
     request = strip_foreign_provider_data(request, origin)
-    upstream = wire.build_chat(replace(request, model=target.model, stream=True), target)
+    upstream = wire.build_chat(request.replaced(model=target.model, stream=True), target)
     try:
         reply, chunks = await client.open_stream(upstream)
     except UpstreamError as exc:

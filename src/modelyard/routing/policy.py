@@ -5,8 +5,6 @@ Everything here happens before any upstream call, so a refused request costs not
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from modelyard.errors import BadRequest
 from modelyard.llm_types import ChatRequest, ImageRequest
 from modelyard.routing.snapshot import ModelConfig
@@ -47,8 +45,7 @@ def shape_chat(model: ModelConfig, request: ChatRequest) -> tuple[ChatRequest, i
                 code="context_length_exceeded",
             )
         max_tokens = min(max_tokens or room, room)
-    shaped = replace(
-        request,
+    shaped = request.replaced(
         max_tokens=max_tokens,
         include_reasoning=caps.always_show_reasoning,
         temperature=request.temperature if caps.temperature else None,

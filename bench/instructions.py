@@ -1,0 +1,127 @@
+"""CPU instructions per /v1 chat call in Modelyard's serving process, counted by callgrind:
+a measure of the gateway's own work that does not move with the machine's load.
+
+    .venv/bin/python bench/instructions.py [--calls 400] [--warmup 100] [--stream] [--budgets]
+
+On a shared two-core machine, CPU seconds per call (bench/overhead.py) wander by 10 % from one
+run to the next: other processes evict caches and change clock speeds. Instruction counts
+(valgrind's callgrind, here because hardware counters are not available to ``perf``) repeat to
+a fraction of a percent, so a before/after of a few microseconds shows. They are not seconds:
+a cache miss costs more than an instruction. Quote both.
+
+It starts the fake provider, ``modelyard init`` and ``modelyard serve`` (one process) under
+``valgrind --tool=callgrind --instr-atstart=no`` (start-up runs uninstrumented), configures
+Modelyard as bench/overhead.py does, makes ``--warmup`` calls, switches instrumentation on,
+makes ``--calls`` sequential calls over one keep-alive connection, dumps the counters and prints
+instructions per call. Compare two trees in the same session: run it with ``PYTHONPATH`` set to
+each tree's ``src`` (the child processes inherit it), alternating.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from budgets_target import add_budgets
+from procs import Cleanup, Server, StartError, free_port
+from targets import EXPECTED, configure_modelyard, init_modelyard, request_body
+
+
+def _control(*args: str) -> None:
+    subprocess.run(["callgrind_control", *args], check=True, capture_output=True, timeout=120)
+
+
+def _calls(url: str, key: str, body: str, count: int) -> None:
+    headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
+    with httpx.Client(headers=headers, timeout=120) as client:
+        for _ in range(count):
+            response = client.post(url, content=body)
+            if response.status_code != 200 or EXPECTED.split()[-1] not in response.text:
+                raise StartError(f"bad answer {response.status_code}: {response.text[:300]}")
+
+
+def _total_instructions(dump_dir: Path) -> int:
+    """The instruction total of the last dump callgrind wrote (its ``totals:`` line)."""
+    dumps = sorted(dump_dir.glob("cg.out*"), key=lambda p: p.stat().st_mtime)
+    for dump in reversed(dumps):
+        match = re.search(r"^(?:totals|summary):\s+(\d+)", dump.read_text(), re.MULTILINE)
+        if match and int(match.group(1)) > 0:
+            return int(match.group(1))
+    raise StartError(f"no callgrind dump with counts in {dump_dir}")
+
+
+def measure(args: argparse.Namespace, work: Path, cleanup: Cleanup) -> float:
+    python = sys.executable
+    fake_port, port = free_port(), free_port()
+    fake_url, base_url = f"http://127.0.0.1:{fake_port}", f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
+    env |= {
+        "MODELYARD_DATA_DIR": str(work / "data"),
+        "MODELYARD_ALLOWED_UPSTREAM_HOSTS": "127.0.0.1",
+    }
+    fake = cleanup.add(
+        Server("fake", [python, "-m", "modelyard", "fake-provider", "--port", str(fake_port)], work)
+    )
+    fake.start(None, env)
+    owner_key = init_modelyard(python, env)
+    argv = [
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        f"--callgrind-out-file={work}/cg.out.%p",
+        python,
+        "-m",
+        "modelyard",
+        "serve",
+        "--port",
+        str(port),
+    ]
+    served = cleanup.add(Server("modelyard", argv, work))
+    served.start(None, env)
+    fake.wait_ready(fake_url + "/_fake/health")
+    served.wait_ready(base_url + "/healthz", timeout=600, poll=0.5)
+    slug, member_key = configure_modelyard(base_url, owner_key, fake_url)
+    if args.budgets:
+        add_budgets(base_url, owner_key)
+    url, body = base_url + "/v1/chat/completions", request_body(slug, args.stream)
+    _calls(url, member_key, body, args.warmup)
+    _control("--instr=on", str(served.pid))
+    _calls(url, member_key, body, args.calls)
+    _control("--dump", str(served.pid))
+    _control("--instr=off", str(served.pid))
+    time.sleep(0.5)
+    return _total_instructions(work) / args.calls
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=400)
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--stream", action="store_true")
+    parser.add_argument("--budgets", action="store_true", help="four budgets on every call")
+    parser.add_argument("--keep", type=Path, help="copy the callgrind dump here (annotate it)")
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        print("valgrind (with callgrind_control) is needed: apt-get install valgrind")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="modelyard-instr-") as tmp, Cleanup() as cleanup:
+        per_call = measure(args, Path(tmp), cleanup)
+        if args.keep is not None:
+            dumps = sorted(Path(tmp).glob("cg.out*"), key=lambda p: p.stat().st_mtime)
+            shutil.copy(dumps[-1], args.keep)
+    source = os.environ.get("PYTHONPATH", "(installed package)")
+    mode = ("stream" if args.stream else "plain") + (" + budgets" if args.budgets else "")
+    print(f"{source}\t{mode}\t{per_call / 1e6:.3f} M instructions per call ({args.calls} calls)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
