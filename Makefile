@@ -26,9 +26,11 @@ run: install
 	$(BIN)/modelyard init --if-needed
 	$(BIN)/modelyard serve
 
-## Install the test dependencies, then lint, type-check and run every test.
+## Install the test dependencies, then lint, type-check and run every test, on two processes
+## (pytest-xdist; a file's tests stay together, so they share its servers and browser).
+TEST_WORKERS ?= 2
 test: install-test lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: install-test
 	$(BIN)/ruff check src tests scripts $(wildcard bench)
