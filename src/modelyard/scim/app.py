@@ -113,6 +113,20 @@ def _resource(call: Call, kind: str, method: str, resource_id: str | None) -> An
         return 200, project(doc, shown, core, request_only), None
 
 
+def _search_all(call: Call) -> Answer:
+    """``POST /.search``: Users and Groups together (users first), one page."""
+    query = make_query(call.body if isinstance(call.body, dict) else {})
+    found: list[dict[str, Any]] = []
+    with call.services.session() as session:
+        for module, core in _MODULES.values():
+            found += [
+                project(doc, query, core, module.REQUEST_ONLY)
+                for doc in module.matching(session, call.workspace_id, call.base, query)
+            ]
+    page = found[query.start_index - 1 : query.start_index - 1 + query.count]
+    return 200, schemas.list_response(page, len(found), query.start_index), None
+
+
 def route(method: str, path: str) -> tuple[Callable[[Call], Answer], bool]:
     """The handler of ``method`` on ``path`` and whether it reads a body; 404 or 405."""
     if not path.startswith(PREFIX + "/"):
@@ -144,11 +158,9 @@ def route(method: str, path: str) -> tuple[Callable[[Call], Answer], bool]:
         handler = lambda call: _resource(call, kind, method, resource_id)  # noqa: E731
         reads = method in ("POST", "PUT", "PATCH")
     elif parts == [".search"]:
-        raise ScimError(
-            501,
-            "Searching several resource types at once is not supported: "
-            "POST to /Users/.search or /Groups/.search.",
-        )
+        allowed = frozenset({"POST"})
+        handler = _search_all
+        reads = method == "POST"
     else:
         raise ScimError(404, f"No SCIM endpoint at '{path}'.")
     if method not in allowed:

@@ -288,7 +288,8 @@ def get(session: Session, workspace_id: str, base: str, group_id: str) -> dict[s
     return _doc(session, _load(session, workspace_id, group_id), base)
 
 
-def search(session: Session, workspace_id: str, base: str, query: Query) -> dict[str, Any]:
+def matching(session: Session, workspace_id: str, base: str, query: Query) -> list[dict[str, Any]]:
+    """The groups matching ``query.filter`` (all without one), oldest first."""
     node = filters.parse(query.filter, GROUP_SCHEMA) if query.filter is not None else None
     statement = select(GroupRow).where(GroupRow.workspace_id == workspace_id)
     hint = filters.equality_hint(node, _HINTS) if node is not None else None
@@ -309,6 +310,12 @@ def search(session: Session, workspace_id: str, base: str, query: Query) -> dict
     docs = [to_doc(row, members.get(row.id, []), base) for row in rows]
     if node is not None:
         docs = [doc for doc in docs if filters.matches(node, doc)]
+    return docs
+
+
+def search(session: Session, workspace_id: str, base: str, query: Query) -> dict[str, Any]:
+    """One page of :func:`matching`, with the attributes asked for."""
+    docs = matching(session, workspace_id, base, query)
     page = docs[query.start_index - 1 : query.start_index - 1 + query.count]
     return list_response(
         [project(doc, query, GROUP_SCHEMA, REQUEST_ONLY) for doc in page],

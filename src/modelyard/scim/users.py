@@ -294,8 +294,8 @@ def get(session: Session, workspace_id: str, base: str, user_id: str) -> dict[st
     return _doc(session, _load(session, workspace_id, user_id), base)
 
 
-def search(session: Session, workspace_id: str, base: str, query: Query) -> dict[str, Any]:
-    """The users matching ``query.filter`` (all without one), oldest first, one page."""
+def matching(session: Session, workspace_id: str, base: str, query: Query) -> list[dict[str, Any]]:
+    """The users matching ``query.filter`` (all without one), oldest first."""
     node = filters.parse(query.filter, USER_SCHEMA) if query.filter is not None else None
     statement = select(UserRow).where(
         UserRow.workspace_id == workspace_id, UserRow.deleted_at.is_(None)
@@ -314,6 +314,12 @@ def search(session: Session, workspace_id: str, base: str, query: Query) -> dict
     docs = [to_doc(row, groups[row.id], base) for row in rows]
     if node is not None:
         docs = [doc for doc in docs if filters.matches(node, doc)]
+    return docs
+
+
+def search(session: Session, workspace_id: str, base: str, query: Query) -> dict[str, Any]:
+    """One page of :func:`matching`, with the attributes asked for."""
+    docs = matching(session, workspace_id, base, query)
     page = docs[query.start_index - 1 : query.start_index - 1 + query.count]
     return list_response(
         [project(doc, query, USER_SCHEMA, REQUEST_ONLY) for doc in page],
