@@ -8,14 +8,32 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select, update
 
+from modelyard.settings import Settings
 from modelyard.storage.tables import AuditRow, InviteRow, UserRow
-from tests.support import Workspace, error_of, ok
+from modelyard.workspace.bootstrap import create_workspace
+from tests.support import (
+    RunningServer,
+    Workspace,
+    error_of,
+    free_port,
+    new_workspace,
+    ok,
+    running_server,
+)
 from tests.web.helpers import csrf_of, sign_in
 
 PASSWORD = "a long new password"
@@ -189,3 +207,134 @@ def test_bad_input_names_the_field_and_writes_nothing(ws: Workspace) -> None:
     with ws.server.services.session() as session:
         emails = set(session.scalars(select(UserRow.email).where(UserRow.workspace_id == ws.id)))
         assert not any(email.startswith("invitee-") for email in emails)
+
+
+# --- invites mailed through a real SMTP server (aiosmtpd on loopback) ---------------------
+
+SMTP_USER = "modelyard"
+SMTP_SECRET = "smtp-secret-canary-4f1e"
+
+
+class Inbox:
+    """An SMTP server's handler keeping every mail it accepted."""
+
+    def __init__(self) -> None:
+        self.mails: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = BytesParser(policy=policy.default).parsebytes(envelope.content)
+        assert isinstance(parsed, EmailMessage)
+        self.mails.append(parsed)
+        return "250 OK"
+
+
+def _check_login(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+    good = isinstance(data, LoginPassword) and (data.login, data.password) == (
+        SMTP_USER.encode(),
+        SMTP_SECRET.encode(),
+    )
+    return AuthResult(success=good, handled=False)  # a failure answers 535
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        # AUTH offered without TLS (loopback in a test; real servers take STARTTLS): a wrong
+        # login is refused, and the mails below came with the right one.
+        auth_require_tls=False,
+        authenticator=_check_login,
+    )
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def _mail_settings(data_dir: Path, port: int, secret: str) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        allowed_upstream_hosts=["127.0.0.1"],
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_username=SMTP_USER,
+        smtp_password=secret,
+        smtp_from="hub@example.com",
+        smtp_starttls=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def mailing(
+    smtp: tuple[Inbox, int], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """A server (SQLite) whose invites go to the SMTP server above."""
+    settings = _mail_settings(tmp_path_factory.mktemp("mail"), smtp[1], SMTP_SECRET)
+    with running_server(settings, "sqlite") as running:
+        yield running
+
+
+def _body(mail: EmailMessage) -> str:
+    part = mail.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def test_invites_and_reset_links_are_mailed(
+    mailing: RunningServer, smtp: tuple[Inbox, int]
+) -> None:
+    inbox = smtp[0]
+    ws = new_workspace(mailing)
+    inbox.mails.clear()
+    email = _email()
+    out = _invite(ws, email=email, language="de")
+    assert out["emailed"] is True and out["mail_error"] is None
+    [mail] = inbox.mails
+    assert (mail["To"], mail["From"]) == (email, "hub@example.com")
+    assert mail["Subject"] == "Ihre Einladung in Test auf Modelyard"
+    assert out["invite_url"] in _body(mail)
+    assert _accept(ws, out["invite_url"]).status_code == 303
+    with ws.owner() as api:
+        reset = ok(api.post(f"/api/users/{out['user']['id']}/invite"), 201)
+    assert reset["emailed"] is True
+    assert inbox.mails[-1]["Subject"] == "Neues Modelyard-Passwort für Test"
+    assert reset["invite_url"] in _body(inbox.mails[-1])
+    assert SMTP_SECRET not in str([m.as_string() for m in inbox.mails])
+
+
+def test_a_refused_mail_still_gives_the_link_and_no_secret(
+    smtp: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    wrong = "wrong-secret-canary-77aa"
+    with running_server(_mail_settings(tmp_path, smtp[1], wrong), "sqlite") as running:
+        ws = new_workspace(running)
+        with ws.owner() as api:
+            answer = api.post("/api/invites", json={"email": _email()})
+        out = ok(answer, 201)
+        assert out["emailed"] is False
+        assert out["mail_error"] == f"The SMTP server 127.0.0.1:{smtp[1]} refused the login (535)."
+        assert wrong not in answer.text and SMTP_SECRET not in answer.text
+        assert _accept(ws, out["invite_url"]).status_code == 303
+
+
+def test_the_users_page_says_the_invite_was_mailed(
+    mailing: RunningServer, smtp: tuple[Inbox, int]
+) -> None:
+    owner_email = _email()
+    with mailing.services.session() as session:
+        create_workspace(session, "Mail test", owner_email, PASSWORD)
+    email = _email()
+    with mailing.client() as client:
+        assert sign_in(client, owner_email, PASSWORD).status_code == 303
+        page = client.get("/settings/users")
+        assert "The link is mailed to them." in page.text
+        form = {"csrf": csrf_of(page.text), "email": email, "role": "member"}
+        answer = client.post("/settings/users", data=form)
+    assert answer.status_code == 201
+    assert f"Mailed to {email}." in answer.text
+    assert smtp[0].mails[-1]["To"] == email
