@@ -163,7 +163,16 @@ class _Parser:
             self.at += 1
             inner = self.parse_or()
             self.expect("]")
+            after = self.peek()
+            if after is not None and after[0] == "word" and after[1].startswith("."):
+                # ``emails[type eq "work"].value eq "x"`` (Entra): an element passing both.
+                self.at += 1
+                sub = parse_attr_path(after[1][1:])
+                inner = Logical("and", inner, self.parse_comparison(sub, after[1]))
             return ValuePath(path, inner)
+        return self.parse_comparison(path, text)
+
+    def parse_comparison(self, path: AttrPath, text: str) -> Node:
         kind, op = self.take()
         op = op.lower()
         if kind == "word" and op == "pr":
@@ -304,6 +313,12 @@ def equality_hint(node: Node, attrs: frozenset[str]) -> tuple[str, Any] | None:
         return None
     if isinstance(node, Logical) and node.op == "and":
         return equality_hint(node.left, attrs) or equality_hint(node.right, attrs)
+    if isinstance(node, ValuePath) and not node.path.foreign:  # emails[...value eq "x"]
+        prefix = node.path.attr + "."
+        inner = equality_hint(
+            node.filter, frozenset(a[len(prefix) :] for a in attrs if a.startswith(prefix))
+        )
+        return (prefix + inner[0], inner[1]) if inner is not None else None
     return None
 
 
