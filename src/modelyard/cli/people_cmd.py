@@ -1,6 +1,7 @@
-"""``modelyard users add``, ``modelyard keys create`` and ``keys list``: for scripts and first
-set-up. Keys go through the domain's own scope check (``api_keys.check_scopes``), so the CLI
-refuses what the API refuses, in the same words."""
+"""``modelyard users add|invite|deactivate|reactivate``, ``modelyard keys create`` and ``keys
+list``: for scripts and first set-up. Each goes through the same domain functions as the API
+(``api_keys.check_scopes``, ``invites``, ``user_lifecycle``), so the CLI refuses what the API
+refuses, in the same words; the operator acts without rank checks, as with ``users add``."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from modelyard.errors import ModelyardError
 from modelyard.services import Services
-from modelyard.storage.tables import ModelRow, UserRow, WorkspaceRow
-from modelyard.workspace import audit
+from modelyard.storage.tables import GroupRow, ModelRow, UserRow, WorkspaceRow
+from modelyard.workspace import audit, invites, user_lifecycle
 from modelyard.workspace.api_keys import (
     check_scopes,
     issue_key,
@@ -25,6 +26,8 @@ from modelyard.workspace.api_keys import (
     model_ids_of,
     scope_details,
 )
+from modelyard.workspace.invite_mail import Mailer
+from modelyard.workspace.invites import InviteCreate
 from modelyard.workspace.key_schemas import ApiKeyCreate, day_or_instant
 from modelyard.workspace.schemas import UserCreate
 from modelyard.workspace.users import add_user
@@ -86,8 +89,17 @@ def add(
         services.close()
 
 
-# The CLI's flag for each field the key schema and ``check_scopes`` name in their messages.
-FLAGS = {"name": "--name", "expires_at": "--expires", "model_ids": "--model"}
+# The CLI's flag for each field the schemas and the domain name in their messages.
+FLAGS = {
+    "name": "--name",
+    "expires_at": "--expires",
+    "model_ids": "--model",
+    "email": "--email",
+    "role": "--role",
+    "group_ids": "--group",
+    "language": "--language",
+    "active": "--email",
+}
 
 
 def _user(session: Session, workspace_id: str, email: str) -> UserRow:
@@ -108,6 +120,105 @@ def _refused(exc: ValidationError | ModelyardError) -> typer.BadParameter:
     first = exc.errors()[0]
     field = next((str(part) for part in first["loc"] if isinstance(part, str)), "")
     return typer.BadParameter(f"'{field}': {first['msg']}", param_hint=FLAGS.get(field))
+
+
+def _group_ids(session: Session, workspace_id: str, refs: list[str]) -> list[str]:
+    """Group names or ids as ids; an unknown one stays as it is, for the domain to refuse."""
+    rows = session.execute(
+        select(GroupRow.id, GroupRow.name).where(GroupRow.workspace_id == workspace_id)
+    ).all()
+    by_name = {name.lower(): group_id for group_id, name in rows}
+    return [by_name.get(ref.strip().lower(), ref.strip()) for ref in refs]
+
+
+def _base_url(services: Services) -> str:
+    settings = services.settings
+    return settings.public_url or f"http://{settings.host}:{settings.port}"
+
+
+@users_app.command("invite")
+def invite(
+    email: Annotated[str, typer.Option(help="The new user's email (their login).")],
+    role: Annotated[str, typer.Option(help="owner, admin or member.")] = "member",
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    groups: Annotated[
+        list[str] | None,
+        typer.Option("--group", help="A group (name or id) to put them in; repeat for several."),
+    ] = None,
+    language: Annotated[str, typer.Option(help="en or de (pages and the mail).")] = "en",
+    workspace: Workspace = None,
+) -> None:
+    """Invite a user (no password yet) and print their one-time link (7 days); it is mailed
+    too when MODELYARD_SMTP_HOST is set."""
+    services = _services()
+    try:
+        workspace_id = _workspace_id(services, workspace)
+        with services.session() as session:
+            try:
+                data = InviteCreate.model_validate(
+                    {
+                        "email": email,
+                        "name": name,
+                        "role": role,
+                        "language": language,
+                        "group_ids": _group_ids(session, workspace_id, groups or []),
+                    }
+                )
+                row, token, expires_at = invites.create_invited(
+                    session, workspace_id, data, None, source="cli"
+                )
+            except (ValidationError, ModelyardError) as exc:
+                raise _refused(exc) from None
+            session.commit()
+            url = invites.invite_url(_base_url(services), token)
+            out = invites.invite_out(
+                session, row, url, expires_at, Mailer.from_settings(services.settings), reset=False
+            )
+        typer.echo(out.invite_url)
+        if out.emailed:
+            typer.echo(f"Mailed to {out.user.email}.", err=True)
+        elif out.mail_error:
+            typer.echo(f"Not mailed: {out.mail_error} Pass the link on yourself.", err=True)
+        typer.echo(f"It works once, until {_when(out.expires_at)}.", err=True)
+    finally:
+        services.close()
+
+
+def _set_active(email: str, workspace: str | None, *, active: bool) -> None:
+    services = _services()
+    try:
+        workspace_id = _workspace_id(services, workspace)
+        with services.session() as session:
+            user = _user(session, workspace_id, email)
+            try:
+                if active:
+                    user_lifecycle.reactivate(session, None, user, source="cli")
+                else:
+                    user_lifecycle.deactivate(session, None, user, source="cli")
+            except ModelyardError as exc:
+                raise _refused(exc) from None
+            session.commit()
+            state = "active" if user.deactivated_at is None else "deactivated"
+            typer.echo(f"{user.id} {user.email} {state}")
+    finally:
+        services.close()
+
+
+@users_app.command("deactivate")
+def deactivate(
+    email: Annotated[str, typer.Option(help="The user's email.")], workspace: Workspace = None
+) -> None:
+    """Deactivate a user: every API key revoked and every web session ended, at once (on every
+    replica within about a second); their usage history stays."""
+    _set_active(email, workspace, active=False)
+
+
+@users_app.command("reactivate")
+def reactivate(
+    email: Annotated[str, typer.Option(help="The user's email.")], workspace: Workspace = None
+) -> None:
+    """Let a deactivated user sign in again (their old keys stay revoked)."""
+    _set_active(email, workspace, active=True)
 
 
 @keys_app.command("create")

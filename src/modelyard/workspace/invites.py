@@ -144,7 +144,7 @@ def invite(
         session, actor.workspace_id, data, actor, source="admin"
     )
     session.commit()
-    return _out(session, row, invite_url(base_url, token), expires_at, mailer, reset=False)
+    return invite_out(session, row, invite_url(base_url, token), expires_at, mailer, reset=False)
 
 
 def issue_link(
@@ -159,7 +159,7 @@ def issue_link(
     audit.record(session, actor, "user.invite_link", "user", row.id, source="admin")
     session.commit()
     reset = row.password_hash is not None
-    return _out(session, row, invite_url(base_url, token), expires_at, mailer, reset=reset)
+    return invite_out(session, row, invite_url(base_url, token), expires_at, mailer, reset=reset)
 
 
 def link_for(session: Session, user: UserRow, actor: Actor | None) -> tuple[str, datetime]:
@@ -173,7 +173,7 @@ def link_for(session: Session, user: UserRow, actor: Actor | None) -> tuple[str,
     return _new_link(session, user, actor.user_id if actor else None)
 
 
-def _out(
+def invite_out(
     session: Session,
     row: UserRow,
     url: str,
@@ -182,6 +182,8 @@ def _out(
     *,
     reset: bool,
 ) -> InviteOut:
+    """What the admin sees of a committed link; mailed first when ``mailer`` is given (a
+    failed mail is reported in ``mail_error``: the link works anyway)."""
     out = InviteOut(user=users.user_out(session, row), invite_url=url, expires_at=expires_at)
     if mailer is None:
         return out
