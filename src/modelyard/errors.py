@@ -130,6 +130,9 @@ class Conflict(ModelyardError):
 
 
 class RateLimited(ModelyardError):
+    """429; ``retry_after`` seconds go out as ``Retry-After``, None when no wait helps (a
+    total budget that never resets)."""
+
     status = 429
     type = "rate_limit_error"
 
@@ -137,7 +140,7 @@ class RateLimited(ModelyardError):
         self,
         message: str,
         *,
-        retry_after: float,
+        retry_after: float | None,
         code: str | None = None,
         detail: str | None = None,
     ) -> None:

@@ -109,7 +109,8 @@ def error_response(error: ModelyardError, *, detailed: bool = False) -> Response
         log.warning("%s %s: %s", error.status, error.code or error.type, error.admin_message)
     headers = None
     if isinstance(error, RateLimited):
-        headers = {"retry-after": str(max(1, math.ceil(error.retry_after)))}
+        if error.retry_after is not None:
+            headers = {"retry-after": str(max(1, math.ceil(error.retry_after)))}
     elif isinstance(error, Unauthenticated):
         headers = {"www-authenticate": www_authenticate(error)}
     elif isinstance(error, Unavailable) and error.retry_after is not None:

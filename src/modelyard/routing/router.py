@@ -81,8 +81,13 @@ class _Trail:
             return self.presented(self.upstream_error, primary)
         if self.limited_retry is not None or isinstance(self.upstream_error, RateLimited):
             retry = self.limited_retry if self.limited_retry is not None else 1.0
-            if isinstance(self.upstream_error, RateLimited):
-                retry = min(retry, self.upstream_error.retry_after)
+            upstream_retry = (
+                self.upstream_error.retry_after
+                if isinstance(self.upstream_error, RateLimited)
+                else None
+            )
+            if upstream_retry is not None:
+                retry = min(retry, upstream_retry)
             upstream = self.upstream_error.admin_message if self.upstream_error else None
             return RateLimited(
                 f"Every deployment of '{primary.slug}' and of its fallbacks is at its limit; "

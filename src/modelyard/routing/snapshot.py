@@ -18,6 +18,7 @@ from modelyard.providers.base import Target
 from modelyard.providers.registry import connection_for
 from modelyard.security import SecretBox
 from modelyard.storage.tables import (
+    ApiKeyRow,
     AssistantRow,
     BudgetRow,
     DeploymentRow,
@@ -97,7 +98,7 @@ class BudgetConfig:
     on_exceed: str  # block | fallback
     fallback_model_id: str | None
     notify_at: tuple[Decimal, ...]
-    scope_name: str = ""  # the group's name, for the message naming the budget
+    scope_name: str = ""  # the group's or API key's name, for the message naming the budget
 
 
 @dataclass(slots=True)
@@ -218,6 +219,17 @@ def _budgets(session: Session, workspace_id: str) -> tuple[BudgetConfig, ...]:
         select(GroupRow.id, GroupRow.name).where(GroupRow.workspace_id == workspace_id)
     )
     names = {group_id: name for group_id, name in rows}
+    keys = session.execute(
+        select(ApiKeyRow.id, ApiKeyRow.name).where(
+            ApiKeyRow.workspace_id == workspace_id,
+            ApiKeyRow.id.in_(
+                select(BudgetRow.scope_id).where(
+                    BudgetRow.workspace_id == workspace_id, BudgetRow.scope == "api_key"
+                )
+            ),
+        )
+    )
+    names |= {key_id: name for key_id, name in keys}  # ids never collide: prefixed by kind
     return tuple(
         BudgetConfig(
             id=row.id,
@@ -229,7 +241,9 @@ def _budgets(session: Session, workspace_id: str) -> tuple[BudgetConfig, ...]:
             on_exceed=row.on_exceed,
             fallback_model_id=row.fallback_model_id,
             notify_at=tuple(sorted(Decimal(str(f)) for f in row.notify_at or ())),
-            scope_name=names.get(row.scope_id or "", "") if row.scope == "group" else "",
+            scope_name=names.get(row.scope_id or "", "")
+            if row.scope in ("group", "api_key")
+            else "",
         )
         for row in session.scalars(
             select(BudgetRow).where(BudgetRow.workspace_id == workspace_id).order_by(BudgetRow.id)

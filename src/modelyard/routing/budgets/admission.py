@@ -31,7 +31,11 @@ def scope_words(period: Period) -> str:
     if budget.scope == "group":
         return f"your group '{budget.scope_name}' budget"
     if budget.scope == "api_key":
-        return "this API key's budget"
+        return (
+            f"the budget of API key '{budget.scope_name}'"
+            if budget.scope_name
+            else ("this API key's budget")
+        )
     return "your budget"
 
 
@@ -44,11 +48,15 @@ def exceeded(refusal: Refusal, now: float) -> BudgetExceeded:
     else:
         per = "in total" if budget.period == "total" else f"per {budget.period}"
         reason = f"{what[0].upper()}{what[1:]} of ${budget.amount_usd} {per} is used up"
+    retry: float | None
     if period.resets_at is None:
-        when, retry = "it never resets", 3600.0
+        # No wait helps: no Retry-After (a client that honours it would retry for ever).
+        when, retry = "it never resets; an admin can raise it", None
     else:
         when = f"it resets at {period.resets_at.isoformat().replace('+00:00', 'Z')}"
         retry = max(1.0, math.ceil(period.resets_ts - now))
+    if refusal.unknown:
+        retry = 5.0  # the spend could not be read: try again soon, not at the reset
     return BudgetExceeded(
         f"{reason}; {when}.", retry_after=retry, code="budget_exceeded", detail=None
     )
