@@ -35,7 +35,7 @@ def test_sign_in_with_sso_in_chromium(
         "ada", email="ada@example.com", name="Ada Lovelace", groups=["Analysts", "Unknown"]
     )
     context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US")
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15000)
     page = context.new_page()
     page.goto(sso_server.base_url + "/login")
     page.get_by_role("link", name="Sign in with SSO").click()
@@ -51,7 +51,7 @@ def test_sign_in_with_sso_in_chromium(
 
     provider.set_user("mallory", email="mallory@elsewhere.test")
     german = browser.new_context(locale="de-DE")
-    german.set_default_timeout(5000)
+    german.set_default_timeout(15000)
     page = german.new_page()
     page.goto(sso_server.base_url + "/login")
     expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
