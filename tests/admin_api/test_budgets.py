@@ -290,3 +290,17 @@ def test_spent_follows_real_calls(ws: Workspace, fake: FakeProvider, stream: boo
         seen = {b["id"]: b for b in ok(member.get("/api/me/budgets"))}
     assert Decimal(seen[only_me["id"]]["remaining_usd"]) == Decimal("0.5") - mine
     assert other not in {b["scope_id"] for b in seen.values()}
+
+
+def test_deleting_a_group_deletes_its_budgets_and_nothing_else(ws: Workspace) -> None:
+    with ws.owner() as api:
+        group = ok(api.post("/api/groups", json={"name": "Temporary"}), 201)
+        other = ok(api.post("/api/groups", json={"name": "Staying"}), 201)
+        gone = _budget(api, scope="group", scope_id=group["id"])
+        kept = _budget(api, scope="group", scope_id=other["id"])
+        workspace = _budget(api)
+        ok(api.delete(f"/api/groups/{group['id']}"))
+        left = {b["id"] for b in ok(api.get("/api/budgets"))}
+        assert gone["id"] not in left and {kept["id"], workspace["id"]} <= left
+        audit = ok(api.get("/api/audit", params={"action": "group.delete"}))
+    assert audit[0]["details"]["budgets_deleted"] == [gone["id"]]

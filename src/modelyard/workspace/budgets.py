@@ -152,6 +152,29 @@ def delete_budget(session: Session, actor: Actor, budget_id: str) -> BudgetDelet
     return BudgetDeleted(id=row.id)
 
 
+def delete_for_scope(
+    session: Session, workspace_id: str, scope: str, scope_ids: list[str]
+) -> list[str]:
+    """Delete the budgets (and their alerts) of groups, users or API keys that are going away,
+    in the caller's transaction, without permission checks (the caller made them); their ids.
+    A budget whose group no longer exists would only clutter the list and the ledger."""
+    if not scope_ids:
+        return []
+    ids = list(
+        session.scalars(
+            select(BudgetRow.id).where(
+                BudgetRow.workspace_id == workspace_id,
+                BudgetRow.scope == scope,
+                BudgetRow.scope_id.in_(scope_ids),
+            )
+        )
+    )
+    if ids:
+        session.execute(delete(BudgetAlertRow).where(BudgetAlertRow.budget_id.in_(ids)))
+        session.execute(delete(BudgetRow).where(BudgetRow.id.in_(ids)))
+    return ids
+
+
 def my_budgets(session: Session, actor: Actor, now: datetime | None = None) -> list[BudgetView]:
     """The budgets that apply to the caller's calls: the workspace's, their own, their groups'
     and their live API keys' (any role: admins are held to budgets too)."""

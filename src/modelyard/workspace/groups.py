@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from modelyard.errors import Conflict, InvalidInput, NotFound
 from modelyard.storage.tables import GroupMemberRow, GroupRow, ModelAccessRow, ModelRow, UserRow
-from modelyard.workspace import audit
+from modelyard.workspace import audit, budgets
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.group_schemas import (
     GroupCreate,
@@ -112,6 +112,7 @@ def delete_group(session: Session, actor: Actor, group_id: str) -> GroupDeleted:
     )
     session.execute(delete(GroupMemberRow).where(GroupMemberRow.group_id == row.id))
     session.execute(delete(ModelAccessRow).where(ModelAccessRow.group_id == row.id))
+    budget_ids = budgets.delete_for_scope(session, row.workspace_id, "group", [row.id])
     session.delete(row)
     session.flush()
     orphaned = _without_groups(session, model_ids)
@@ -123,6 +124,7 @@ def delete_group(session: Session, actor: Actor, group_id: str) -> GroupDeleted:
         row.id,
         name=row.name,
         admins_only=[m.id for m in orphaned],
+        budgets_deleted=budget_ids,
     )
     session.commit()
     return GroupDeleted(id=row.id, admins_only=orphaned)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from modelyard.errors import Conflict
 from modelyard.storage.tables import ApiKeyRow, GroupMemberRow, UserRow
 from modelyard.storage.types import utcnow
-from modelyard.workspace import audit, web_sessions
+from modelyard.workspace import audit, budgets, web_sessions
 from modelyard.workspace.actor import Actor
 
 
@@ -110,6 +110,9 @@ def delete(session: Session, actor: Actor | None, user: UserRow, *, source: str)
     user.deleted_at = now
     revoked = _revoke_everything(session, user)
     session.execute(sql_delete(GroupMemberRow).where(GroupMemberRow.user_id == user.id))
+    key_ids = list(session.scalars(select(ApiKeyRow.id).where(ApiKeyRow.user_id == user.id)))
+    budget_ids = budgets.delete_for_scope(session, user.workspace_id, "user", [user.id])
+    budget_ids += budgets.delete_for_scope(session, user.workspace_id, "api_key", key_ids)
     audit.record(
         session,
         actor,
@@ -119,4 +122,5 @@ def delete(session: Session, actor: Actor | None, user: UserRow, *, source: str)
         workspace_id=user.workspace_id,
         source=source,
         keys_revoked=revoked,
+        budgets_deleted=budget_ids,
     )
