@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -149,6 +150,41 @@ def test_expired_and_deactivated_links_are_gone(ws: Workspace) -> None:
     with ws.server.client() as client:
         page = client.get(_path(other["invite_url"]))
         assert page.status_code == 410 and "deactivated" in page.text
+    # Reactivated, the old link stays void (it may have leaked meanwhile); a new one works.
+    with ws.owner() as api:
+        ok(api.patch(f"/api/users/{other['user']['id']}", json={"active": True}))
+    with ws.server.client() as client:
+        page = client.get(_path(other["invite_url"]))
+        assert page.status_code == 410 and "since this link was issued" in page.text
+    with ws.owner() as api:
+        fresh = ok(api.post(f"/api/users/{other['user']['id']}/invite"), 201)
+    assert _accept(ws, fresh["invite_url"]).status_code == 303
+
+
+def test_two_uses_at_once_one_wins(ws: Workspace) -> None:
+    out = _invite(ws)
+    clients = [ws.server.client() for _ in range(2)]
+    try:
+        forms = []
+        for n, client in enumerate(clients):
+            page = client.get(_path(out["invite_url"]))
+            password = f"{PASSWORD} {n}"
+            forms.append({"csrf": csrf_of(page.text), "password": password,
+                          "password_confirm": password})  # fmt: skip
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(
+                pool.map(
+                    lambda pair: pair[0].post(_path(out["invite_url"]), data=pair[1]),
+                    zip(clients, forms, strict=True),
+                )
+            )
+    finally:
+        for client in clients:
+            client.close()
+    assert sorted(a.status_code for a in answers) == [303, 410], [a.text for a in answers]
+    winner = forms[[a.status_code for a in answers].index(303)]["password"]
+    with ws.server.client() as client:
+        assert sign_in(client, out["user"]["email"], winner).status_code == 303
 
 
 def test_a_password_too_short_is_refused_on_the_page_and_the_link_still_works(

@@ -120,7 +120,9 @@ EN: dict[str, str] = {
         "a new link."
     ),
     "invite_gone_invite_expired": "This link has expired. Ask a workspace admin for a new one.",
-    "invite_gone_user_deactivated": "This account is deactivated. Ask a workspace admin.",
+    "invite_gone_user_deactivated": (
+        "This account is deactivated, or was since this link was issued. Ask a workspace admin."
+    ),
 }
 
 DE: dict[str, str] = {
@@ -256,5 +258,8 @@ DE: dict[str, str] = {
     "invite_gone_invite_expired": (
         "Dieser Link ist abgelaufen. Bitten Sie einen Admin des Arbeitsbereichs um einen neuen."
     ),
-    "invite_gone_user_deactivated": "Dieses Konto ist deaktiviert. Fragen Sie einen Admin.",
+    "invite_gone_user_deactivated": (
+        "Dieses Konto ist deaktiviert oder wurde es, seit dieser Link erstellt wurde. Fragen Sie "
+        "einen Admin."
+    ),
 }

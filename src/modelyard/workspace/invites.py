@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session
 
 from modelyard.errors import Conflict, Forbidden, ModelyardError, NotFound
 from modelyard.security import hash_password, validate_password
-from modelyard.storage.tables import GroupMemberRow, InviteRow, UserRow, WorkspaceRow
+from modelyard.storage.tables import (
+    AuditRow,
+    GroupMemberRow,
+    InviteRow,
+    UserRow,
+    WorkspaceRow,
+)
 from modelyard.storage.types import utcnow
 from modelyard.workspace import audit, model_access, ranks, users, web_sessions
 from modelyard.workspace.actor import Actor
@@ -234,9 +240,12 @@ def open_invite(session: Session, token: str) -> OpenInvite:
             param="token",
             code="invite_expired",
         )
-    if user.deactivated_at is not None:
+    if user.deactivated_at is not None or _deactivated_since(session, user.id, invite_row):
+        # A link is a credential like a key: a deactivation voids it for good, so a link that
+        # leaked meanwhile does not come back to life with a reactivation.
         raise InviteGone(
-            "This account is deactivated. Ask a workspace admin.",
+            "This account is deactivated, or was since this link was issued. Ask a workspace "
+            "admin.",
             param="token",
             code="user_deactivated",
         )
@@ -248,6 +257,23 @@ def open_invite(session: Session, token: str) -> OpenInvite:
         expires_at=invite_row.expires_at,
         reset=user.password_hash is not None,
     )
+
+
+def _deactivated_since(session: Session, user_id: str, invite_row: InviteRow) -> bool:
+    """Whether the user was deactivated (by anyone: an admin, SCIM, the CLI) after the link
+    was issued: the audit row every deactivation writes in its own transaction says so."""
+    found = session.scalar(
+        select(AuditRow.id)
+        .where(
+            AuditRow.workspace_id == invite_row.workspace_id,
+            AuditRow.target_type == "user",
+            AuditRow.target_id == user_id,
+            AuditRow.action.in_(("user.deactivate", "user.delete")),
+            AuditRow.at >= invite_row.created_at,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def accept(session: Session, token: str, password: str, request_id: str | None = None) -> str:
