@@ -95,7 +95,7 @@ def test_invite_through_the_form_shows_the_link_once(web_ws: WebWorkspace) -> No
     with _signed_in(web_ws) as client:
         form = {"email": email, "name": "Nia", "role": "member", "group_ids": group["id"]}
         answer = _post(client, PAGE, form, PAGE)
-        assert answer.status_code == 201
+        assert answer.status_code == 201 and answer.headers["cache-control"] == "no-store"
         link = _link_of(answer.text)
         assert "Shown only now" in answer.text and "No mail is sent" in answer.text
         assert link.startswith(web_ws.base_url + "/invite/")
@@ -105,6 +105,7 @@ def test_invite_through_the_form_shows_the_link_once(web_ws: WebWorkspace) -> No
     with web_ws.ws.server.client() as fresh:
         page = fresh.get(link)
         assert page.status_code == 200 and "Choose your password" in page.text
+        assert page.headers["cache-control"] == "no-store"
         choose = {"csrf": csrf_of(page.text), "password": PASSWORD, "password_confirm": PASSWORD}
         landed = fresh.post(link, data=choose)
         assert landed.status_code == 303 and landed.headers["location"] == "/"

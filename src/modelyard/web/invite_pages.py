@@ -44,7 +44,9 @@ def _form(
         "expires": found.expires_at.strftime("%Y-%m-%d %H:%M"),
         "errors": errors or {},
     }
-    return render(request, "invite.html", context, status_code=status)
+    response = render(request, "invite.html", context, status_code=status)
+    response.headers["cache-control"] = "no-store"  # its address is the credential
+    return response
 
 
 def _open(request: Request, token: str) -> OpenInvite:

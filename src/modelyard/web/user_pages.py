@@ -94,7 +94,7 @@ def _list(
         "errors": errors or {},
         "values": values or {},
     }
-    return render(request, "users.html", context, status_code=status)
+    return _no_store(render(request, "users.html", context, status_code=status), issued)
 
 
 @router.get(PAGE)
@@ -155,7 +155,14 @@ def _detail(
         "issued": issued,
         "errors": errors or {},
     }
-    return render(request, "user.html", context, status_code=status)
+    return _no_store(render(request, "user.html", context, status_code=status), issued)
+
+
+def _no_store(response: Response, issued: InviteOut | None) -> Response:
+    """A page showing a one-time link is kept in no cache (as a new API key's page)."""
+    if issued is not None:
+        response.headers["cache-control"] = "no-store"
+    return response
 
 
 @router.get(PAGE + "/{user_id}")
