@@ -137,6 +137,7 @@ def claim(db: Session, state: str, browser_secret: str | None) -> Pending:
     expected = state_of(browser_secret).encode() if browser_secret else b""
     if not browser_secret or not hmac.compare_digest(expected, state.encode()):
         raise SsoRefused("other_browser")
+    pending = Pending(row.nonce, row.code_verifier, row.return_to)
     result = db.execute(
         update(OidcLoginRow)
         .where(OidcLoginRow.state == state, OidcLoginRow.used_at.is_(None))
@@ -145,7 +146,7 @@ def claim(db: Session, state: str, browser_secret: str | None) -> Pending:
     db.commit()
     if int(getattr(result, "rowcount", 0) or 0) != 1:
         raise SsoRefused("state_used")  # another callback claimed it a moment ago
-    return Pending(row.nonce, row.code_verifier, row.return_to)
+    return pending
 
 
 def exchange(discovery: Discovery, client: Client, code: str, verifier: str) -> str:
