@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from modelyard.admin_api.deps import ActorDep, SessionDep
+from modelyard.admin_api.openapi import errors
 from modelyard.workspace import scim_tokens
 from modelyard.workspace.scim_tokens import ScimTokenCreate, ScimTokenIssued, ScimTokenOut
 
@@ -19,7 +20,7 @@ def create_scim_token(
     return scim_tokens.create_token(session, actor, data)
 
 
-@router.get("/scim-tokens")
+@router.get("/scim-tokens", responses=errors(403))
 def list_scim_tokens(actor: ActorDep, session: SessionDep) -> list[ScimTokenOut]:
     return scim_tokens.list_tokens(session, actor)
 
