@@ -38,6 +38,9 @@ def test_an_email_domain_not_allowed_is_refused_and_nobody_is_created(
     assert "E-Mail-Adressen bei elsewhere.test dürfen sich" in refusal(german, 403, "wrong_domain")
     with sso_ws.owner() as api:
         assert users_named(api, f"{sub}@elsewhere.test") == []
+    odd = _person(provider, "<b>odd</b>.test")
+    page = refusal(browsers(sso_server).sign_in(provider, odd), 403, "wrong_domain")
+    assert "&lt;b&gt;odd&lt;/b&gt;.test" in page and "<b>odd" not in page
 
 
 def test_an_expired_state_is_refused(
