@@ -11,6 +11,7 @@ is changed in place; what it means for the rows is the caller's business (``user
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,8 @@ def parse_path(text: str, shape: Shape) -> PatchPath:
         sub: str | None = None
         if tail[0] == "word" and tail[1].startswith("."):
             sub = tail[1][1:].lower()
+            if not re.fullmatch(r"[a-z$][\w$-]*", sub):
+                raise invalid_path(f"'{text}' is not an attribute path.")
             tokens = tokens[:-1]
         if tokens[-1] != ("punct", "]"):
             raise invalid_path(f"'{text}' is not an attribute path: ']' is missing.")
