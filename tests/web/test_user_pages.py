@@ -100,8 +100,10 @@ def test_invite_through_the_form_shows_the_link_once(web_ws: WebWorkspace) -> No
         assert "Shown only now" in answer.text and "No mail is sent" in answer.text
         assert link.startswith(web_ws.base_url + "/invite/")
         assert link not in client.get(PAGE).text
-    invited = _user(web_ws, email)
-    assert invited["group_ids"] == [group["id"]] and invited["has_password"] is False
+        invited = _user(web_ws, email)
+        assert invited["group_ids"] == [group["id"]] and invited["has_password"] is False
+        detail = client.get(f"{PAGE}/{invited['id']}").text
+        assert "Not yet (invite pending)" in detail and "Issue a new invite link" in detail
     with web_ws.ws.server.client() as fresh:
         page = fresh.get(link)
         assert page.status_code == 200 and "Choose your password" in page.text

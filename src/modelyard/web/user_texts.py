@@ -79,6 +79,10 @@ EN: dict[str, str] = {
     "users_password_set": "Set password",
     "users_reset_link": "Issue a reset link",
     "users_reset_hint": "Or give them a one-time link to choose a new password themselves.",
+    "users_new_invite": "Issue a new invite link",
+    "users_new_invite_hint": (
+        "No password yet: give them a new one-time link to choose one (older links stop working)."
+    ),
     "users_keys_title": "API keys",
     "users_keys_none": "No API keys.",
     "users_key_name": "Name",
@@ -212,6 +216,11 @@ DE: dict[str, str] = {
     "users_reset_link": "Link zum Zurücksetzen erstellen",
     "users_reset_hint": (
         "Oder geben Sie ihr einen einmaligen Link, mit dem sie selbst ein neues Passwort wählt."
+    ),
+    "users_new_invite": "Neuen Einladungslink erstellen",
+    "users_new_invite_hint": (
+        "Noch kein Passwort: geben Sie ihr einen neuen einmaligen Link, um eines zu wählen "
+        "(ältere Links funktionieren dann nicht mehr)."
     ),
     "users_keys_title": "API-Schlüssel",
     "users_keys_none": "Keine API-Schlüssel.",
