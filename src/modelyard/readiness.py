@@ -1,9 +1,10 @@
 """``GET /readyz``: whether this process should get traffic, for load balancers and probes.
 
 ``/healthz`` says the process and its database live; ``/readyz`` also asks Redis (when
-configured) and the limiter: a replica whose limits run degraded (each replica at its share,
-see :mod:`modelyard.routing.limits.redis_store`) answers 503, so traffic goes to replicas that
-share the limits exactly, and the body says what is down.
+configured), the limiter and the budget ledger: a replica whose limits or budgets run degraded
+(each replica at its share, see :mod:`modelyard.routing.limits.redis_store` and
+:mod:`modelyard.routing.budgets.redis_ledger`) answers 503, so traffic goes to replicas that
+share them exactly, and the body says what is down.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def limits_state(limits: LimitStore, shared: bool) -> dict[str, Any]:
 
 
 async def readiness(services: Services) -> tuple[bool, dict[str, Any]]:
-    """Ready (database, Redis when configured, limits not degraded) and the details."""
+    """Ready (database, Redis when configured, limits and budgets not degraded) and the
+    details."""
     database = await anyio.to_thread.run_sync(_database_answers, services)
     limits = services.router.limits
     redis = await limits.ping()
@@ -46,7 +48,12 @@ async def readiness(services: Services) -> tuple[bool, dict[str, Any]]:
     if redis is not None:
         body["redis"] = "ok" if redis else "unreachable"
     body |= limits_state(limits, shared=redis is not None)
-    ready = database and redis is not False and not limits.degraded
+    budgets_degraded = services.budgets.degraded
+    if redis is None:
+        body["budgets"] = "local"
+    else:  # the ledger notices only when a budget is used; an unreachable Redis is enough
+        body["budgets"] = "degraded" if budgets_degraded or not redis else "shared"
+    ready = database and redis is not False and not limits.degraded and not budgets_degraded
     return ready, {"status": "ok" if ready else "unavailable", **body}
 
 

@@ -144,6 +144,19 @@ async def test_settle_releases_the_reservation_and_adds_the_real_cost(make: Any)
     ledger.settle(failed, 0)
 
 
+async def test_an_unpriced_call_holds_and_settles_nothing_without_degrading(make: Any) -> None:
+    # A model without prices estimates 0: Lua's -0 was refused by HINCRBY, so the settle
+    # failed and a healthy replica believed Redis was down.
+    ledger = make(Clock(NOON))
+    limit = budget("0.03")
+    hold = await ledger.reserve("ws", (limit,), 0)
+    assert isinstance(hold, Hold)
+    ledger.settle(hold, 0)
+    await asyncio.sleep(0.05)
+    assert not getattr(ledger, "degraded", False)
+    assert isinstance(await ledger.reserve("ws", (limit,), 30_000), Hold)  # nothing was used
+
+
 async def test_a_day_rolls_over_at_local_midnight_across_the_dst_switch(make: Any) -> None:
     # Europe/Berlin springs forward on 2026-03-29: that day is 23 hours long.
     clock = Clock(datetime(2026, 3, 28, 22, 59, tzinfo=UTC))  # 23:59 CET on the 28th

@@ -7,6 +7,7 @@ admins on the web UI, in English and German.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,12 +121,14 @@ def test_the_silent_replica_is_not_ready_and_says_why(pair: Pair) -> None:
             "redis": "unreachable",
             "limits": "degraded",
             "limits_share": "1/2",
+            "budgets": "degraded",
         }
         assert ok(healthy.get("/readyz")) == {
             "status": "ok",
             "database": "ok",
             "redis": "ok",
             "limits": "shared",
+            "budgets": "shared",
         }
         assert silent.get("/healthz").status_code == 200  # alive, only not ready
 
@@ -161,3 +164,40 @@ def test_members_see_no_warning(pair: Pair) -> None:
     with httpx.Client(base_url=pair.silent.base_url) as browser:
         assert sign_in(browser, email, PASSWORD).status_code == 303
         assert 'role="alert"' not in browser.get("/").text
+
+
+def test_budgets_on_the_silent_replica_fail_closed_and_say_so(
+    pair: Pair, fake: FakeProvider
+) -> None:
+    slug = _limited_model(pair, fake, tpm_limit=1_000_000)
+    with pair.ws.owner() as api:
+        body = {"scope": "workspace", "amount_usd": "50", "period": "month"}
+        budget = ok(api.post("/api/budgets", json=body), 201)
+    chat = {"model": slug, "messages": [{"role": "user", "content": "hi"}]}
+    headers = {"authorization": f"Bearer {pair.ws.owner_key}"}
+    with pair.healthy.client() as healthy, pair.silent.client() as silent:
+        assert healthy.post("/v1/chat/completions", json=chat, headers=headers).status_code == 200
+        # Never seen in Redis and no share known: refused, not admitted without a bound
+        # (once the silent replica has loaded the new model: it polls every second).
+        deadline = time.monotonic() + 5
+        while True:
+            refused = silent.post("/v1/chat/completions", json=chat, headers=headers)
+            if refused.status_code != 404 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert refused.status_code == 429, refused.text
+        assert refused.json()["error"]["code"] == "budget_exceeded"
+        assert "\nmodelyard_budgets_degraded 1.0\n" in silent.get("/metrics").text
+        scraped = healthy.get("/metrics").text
+        assert "\nmodelyard_budgets_degraded 0.0\n" in scraped
+        (line,) = [row for row in scraped.splitlines() if f'budget_id="{budget["id"]}"' in row]
+        assert line.startswith("modelyard_budget_spent_ratio{") and 'scope="workspace"' in line
+        assert 0.0 <= float(line.rsplit(" ", 1)[1]) < 1.0
+    with pair.ws.owner() as api:
+        ok(api.patch("/api/me", json={"language": "en"}))
+    with httpx.Client(base_url=pair.silent.base_url) as browser:
+        assert sign_in(browser, pair.owner_email, PASSWORD).status_code == 303
+        page = browser.get("/settings/models").text
+    assert "Budgets cannot be shared through Redis from this server" in page
+    with pair.ws.owner() as api:
+        ok(api.delete(f"/api/budgets/{budget['id']}"))

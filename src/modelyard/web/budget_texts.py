@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 EN: dict[str, str] = {
+    "budgets_degraded": (
+        "Budgets cannot be shared through Redis from this server: until it answers again, "
+        "each server admits spend from its share of every budget (or refuses calls under a "
+        "budget while it knows no share). See /readyz."
+    ),
     "nav_budgets": "Settings: Budgets",
     "nav_spend": "My spend",
     "budgets_title": "Budgets",
@@ -91,6 +96,11 @@ EN: dict[str, str] = {
 }
 
 DE: dict[str, str] = {
+    "budgets_degraded": (
+        "Budgets können von diesem Server aus nicht über Redis geteilt werden: Bis es wieder "
+        "antwortet, lässt jeder Server Ausgaben nur aus seinem Anteil an jedem Budget zu (oder "
+        "lehnt Aufrufe unter einem Budget ab, solange er keinen Anteil kennt). Siehe /readyz."
+    ),
     "nav_budgets": "Einstellungen: Budgets",
     "nav_spend": "Meine Ausgaben",
     "budgets_title": "Budgets",

@@ -93,11 +93,21 @@ def render(
 
 
 def _limits_warning(request: Request, user: Any) -> str | None:
-    """For admins while this replica's token limits run without Redis (each replica at its
-    share): the banner's text in their language, else None."""
-    if user is None or not user.actor.is_admin or not services_of(request).router.limits.degraded:
+    """For admins while this replica's token limits or budgets run without Redis (each
+    replica at its share): the banner's text in their language, else None."""
+    if user is None or not user.actor.is_admin:
         return None
-    return texts(user.language)["limits_degraded"]
+    services = services_of(request)
+    said = texts(user.language)
+    warnings = [
+        said[key]
+        for key, degraded in (
+            ("limits_degraded", services.router.limits.degraded),
+            ("budgets_degraded", services.budgets.degraded),
+        )
+        if degraded
+    ]
+    return " ".join(warnings) or None
 
 
 def field_errors(exc: ModelyardError | ValidationError) -> dict[str, str]:

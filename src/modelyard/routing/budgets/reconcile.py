@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from modelyard.routing.budgets.ledger import BudgetLedger
 from modelyard.routing.budgets.periods import Period, to_micro
-from modelyard.routing.snapshot import WorkspaceConfig
+from modelyard.routing.snapshot import BudgetConfig, WorkspaceConfig
 from modelyard.usage.budget_spend import spent_by_budget
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,9 @@ class Reconciler:
         self._loaded = loaded
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
+        # What the last reconciliation read, by workspace, for ``/metrics`` (at most one
+        # interval old): each budget with its spend in micro-dollars.
+        self.last_spent: dict[str, list[tuple[BudgetConfig, int]]] = {}
 
     def _read(self, config: WorkspaceConfig) -> list[tuple[Period, int]]:
         now = self._ledger.periods.clock()
@@ -52,8 +55,10 @@ class Reconciler:
     async def sync(self, config: WorkspaceConfig) -> None:
         """One workspace, now (its snapshot just loaded)."""
         if not config.budgets:
+            self.last_spent.pop(config.id, None)
             return
         spent: Sequence[tuple[Period, int]] = await anyio.to_thread.run_sync(self._read, config)
+        self.last_spent[config.id] = [(period.budget, value) for period, value in spent]
         await self._ledger.reconcile(config.id, spent)
 
     async def run_once(self) -> None:

@@ -17,6 +17,12 @@ class BudgetRuntime:
         self.alerts = alerts
         self._starting: asyncio.Task[None] | None = None
 
+    @property
+    def degraded(self) -> bool:
+        """Whether the shared ledger (Redis) is unreachable and this process admits from its
+        share (see :mod:`modelyard.routing.budgets.redis_ledger`); never for the memory one."""
+        return bool(getattr(self.guard.ledger, "degraded", False))
+
     def start(self) -> None:
         self.reconciler.start()
         self._starting = asyncio.get_running_loop().create_task(self.alerts.start())

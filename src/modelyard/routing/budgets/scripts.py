@@ -56,7 +56,8 @@ SETTLE = """
 local out = {}
 for i, key in ipairs(KEYS) do
   if redis.call('ZREM', key .. ':r', ARGV[1] .. ':' .. ARGV[2]) == 1 then
-    redis.call('HINCRBY', key, 'reserved', -tonumber(ARGV[2]))
+    -- 0 - n, not -n: a hold of 0 (an unpriced model) would be "-0", which HINCRBY refuses
+    redis.call('HINCRBY', key, 'reserved', 0 - tonumber(ARGV[2]))
   end
   out[i] = redis.call('HINCRBY', key, 'spent', tonumber(ARGV[3]))
 end
