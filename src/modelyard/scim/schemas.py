@@ -23,7 +23,6 @@ _SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 
 # The most resources one list answer carries (``count`` above it is lowered to it).
 MAX_RESULTS = 200
-DOCS = "https://github.com/modelyard/modelyard/blob/main/docs/scim.md"
 
 
 def _attr(
@@ -187,7 +186,6 @@ _RESOURCE_TYPES = {
 def service_provider_config(base: str) -> dict[str, Any]:
     return {
         "schemas": [_SPC],
-        "documentationUri": DOCS,
         "patch": {"supported": True},
         "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": True, "maxResults": MAX_RESULTS},
@@ -200,8 +198,7 @@ def service_provider_config(base: str) -> dict[str, Any]:
                 "name": "Bearer token",
                 "description": "A SCIM token from POST /api/scim-tokens: "
                 "'Authorization: Bearer <token>'.",
-                "documentationUri": DOCS,
-                "primary": True,
+                        "primary": True,
             }
         ],
         "meta": {
