@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from modelyard.web import user_texts
 from tests.support import ok
 from tests.web.conftest import PASSWORD, WebWorkspace
 from tests.web.helpers import api_create, api_get, csrf_of, sign_in
@@ -262,3 +263,8 @@ def test_the_german_pages_are_german(web_ws: WebWorkspace) -> None:
     with web_ws.ws.server.client() as fresh:
         invite = fresh.get(_link_of(issued.text)).text
         assert "Wählen Sie Ihr Passwort" in invite and "Passwort wiederholen" in invite
+
+
+def test_every_label_has_its_german() -> None:
+    assert set(user_texts.DE) == set(user_texts.EN)
+    assert all(user_texts.DE[key] for key in user_texts.EN)
