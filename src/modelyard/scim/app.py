@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
@@ -36,29 +37,26 @@ PREFIX = "/scim/v2"
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+@dataclass(frozen=True, slots=True)
 class Call:
     """One request, as the handlers see it."""
 
-    def __init__(
-        self,
-        services: Services,
-        workspace_id: str,
-        base: str,
-        params: dict[str, Any],
-        body: Any,
-        request_id: str,
-    ) -> None:
-        self.services = services
-        self.workspace_id = workspace_id
-        self.base = base
-        self.params = params
-        self.body = body
-        self.request_id = request_id
+    services: Services
+    workspace_id: str
+    base: str
+    params: dict[str, Any]
+    body: Any
+    request_id: str
+
+
+def _search_request(body: Any) -> Query:
+    if not isinstance(body, dict):
+        raise ScimError(400, "The body must be a SearchRequest object.", "invalidSyntax")
+    return make_query(body)
 
 
 # A handler answers (status, document or None, Location header or None).
 Answer = tuple[int, dict[str, Any] | None, str | None]
-Handler = Callable[[Call, str | None], Answer]
 
 
 def _discovery(call: Call, name: str | None, kind: str) -> Answer:
@@ -88,7 +86,7 @@ def _resource(call: Call, kind: str, method: str, resource_id: str | None) -> An
     request_only = module.REQUEST_ONLY
     with call.services.session() as session:
         if resource_id == ".search":
-            query = make_query(call.body if isinstance(call.body, dict) else {})
+            query = _search_request(call.body)
             return 200, module.search(session, call.workspace_id, call.base, query), None
         if resource_id is None and method == "GET":
             query = make_query(call.params)
@@ -115,7 +113,7 @@ def _resource(call: Call, kind: str, method: str, resource_id: str | None) -> An
 
 def _search_all(call: Call) -> Answer:
     """``POST /.search``: Users and Groups together (users first), one page."""
-    query = make_query(call.body if isinstance(call.body, dict) else {})
+    query = _search_request(call.body)
     found: list[dict[str, Any]] = []
     with call.services.session() as session:
         for module, core in _MODULES.values():
@@ -257,7 +255,7 @@ class ScimApp:
         params = dict(QueryParams(scope.get("query_string", b"")))
         call = Call(self.services, workspace_id, self._base(scope), params, body, request_id)
         status, doc, location = await anyio.to_thread.run_sync(handler, call)
-        if method in _WRITES and status < 400:
+        if method in _WRITES and status < 400 and not scope["path"].endswith("/.search"):
             self.services.config.invalidate()  # this process's gateway sees it on the next call
         return _respond(status, doc, request_id, location)
 
@@ -266,4 +264,4 @@ def build_scim_app(services: Services, settings: Settings) -> ScimApp:
     return ScimApp(services, settings)
 
 
-__all__ = ["Query", "ScimApp", "build_scim_app"]
+__all__ = ["ScimApp", "build_scim_app"]

@@ -198,7 +198,7 @@ def service_provider_config(base: str) -> dict[str, Any]:
                 "name": "Bearer token",
                 "description": "A SCIM token from POST /api/scim-tokens: "
                 "'Authorization: Bearer <token>'.",
-                        "primary": True,
+                "primary": True,
             }
         ],
         "meta": {
