@@ -215,3 +215,23 @@ def test_model_access_follows_scim_membership_at_once(scim: Scim, api: httpx.Cli
             owner.get("/api/audit", params={"target_id": group["id"], "action": "group.delete"})
         )
     assert deleted[0]["details"]["admins_only"] == [model["id"]]
+
+
+def test_concurrent_patches_of_one_groups_members_both_count(api: httpx.Client) -> None:
+    """Identity providers send membership changes in parallel: each PATCH applies its own
+    additions and removals, none puts back the members it read."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    users = [create_user(api)["id"] for _ in range(8)]
+    group = _group(api, members=[{"value": users[0]}])
+
+    def add(user_id: str) -> int:
+        body = patch_ops({"op": "Add", "path": "members", "value": [{"value": user_id}]})
+        with httpx.Client(base_url=api.base_url, headers=api.headers, timeout=30) as client:
+            return client.patch(f"/Groups/{group['id']}", json=body).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(add, users[1:]))
+    assert statuses == [200] * 7
+    members = scim_ok(api.get(f"/Groups/{group['id']}"))["members"]
+    assert sorted(m["value"] for m in members) == sorted(users)

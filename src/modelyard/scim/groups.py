@@ -151,11 +151,18 @@ def _name_free(session: Session, workspace_id: str, name: str, own_id: str | Non
         raise ScimError(409, f"A group named '{name}' already exists.", "uniqueness")
 
 
-def _set_members(session: Session, row: GroupRow, wanted: list[str]) -> bool:
+def _set_members(
+    session: Session, row: GroupRow, wanted: list[str], seen: set[str] | None = None
+) -> bool:
+    """Make the members ``wanted``; with ``seen`` (the members a PATCH started from) only
+    the PATCH's own additions and removals are applied, so that two identity provider calls
+    changing different members of one group at once both keep their change."""
     current = set(
         session.scalars(select(GroupMemberRow.user_id).where(GroupMemberRow.group_id == row.id))
     )
-    added, removed = sorted(set(wanted) - current), sorted(current - set(wanted))
+    base = current if seen is None else seen
+    added = sorted((set(wanted) - base) - current)
+    removed = sorted((base - set(wanted)) & current)
     if removed:
         session.execute(
             delete(GroupMemberRow).where(
@@ -202,7 +209,12 @@ def create(
 
 
 def _update(
-    session: Session, row: GroupRow, doc: Any, base: str, request_id: str | None
+    session: Session,
+    row: GroupRow,
+    doc: Any,
+    base: str,
+    request_id: str | None,
+    seen: set[str] | None = None,
 ) -> dict[str, Any]:
     name, external_id, members = _fields(session, row.workspace_id, doc)
     changed: list[str] = []
@@ -224,7 +236,7 @@ def _update(
             source="scim",
             fields=changed,
         )
-    if _set_members(session, row, members) or changed:
+    if _set_members(session, row, members, seen) or changed:
         row.updated_at = utcnow()
     commit(session, request_id)
     return _doc(session, row, base)
@@ -241,8 +253,9 @@ def modify(
 ) -> dict[str, Any]:
     row = _load(session, workspace_id, group_id)
     doc = _doc(session, row, base)
+    seen = {member["value"] for member in doc.get("members", [])}
     patch.apply(doc, body, SHAPE)
-    return _update(session, row, doc, base, request_id)
+    return _update(session, row, doc, base, request_id, seen)
 
 
 def remove(session: Session, workspace_id: str, group_id: str, request_id: str | None) -> None:
