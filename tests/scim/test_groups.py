@@ -54,6 +54,7 @@ def test_create_read_list_and_the_admin_api_sees_the_same_group(
         [ada["id"], bob["id"]]
     )
     assert {e["action"] for e in audit} == {"group.create", "group.members"}
+    assert {e["action"]: e["fields"] for e in audit}["group.members"] == ["members"]
     assert all(e["details"]["source"] == "scim" and e["actor_id"] is None for e in audit)
 
     def found(**params: str) -> list[str]:

@@ -179,6 +179,7 @@ def _set_members(
             row.id,
             workspace_id=row.workspace_id,
             source="scim",
+            fields=["members"],
             added=added,
             removed=removed,
         )
