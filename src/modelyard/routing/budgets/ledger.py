@@ -116,7 +116,7 @@ class MemoryLedger:
     ) -> Hold | Refusal:
         now = self.periods.clock()
         current = self.periods.current
-        periods = tuple(current(b, now) for b in budgets)
+        periods = tuple([current(b, now) for b in budgets])
         open_holds = self._open
         if open_holds and (open_holds[0].settled or open_holds[0].lapses_at <= now):
             self._lapse(now)
@@ -189,7 +189,13 @@ class MemoryLedger:
             before = spent.get(key, 0)
             after = before + real
             spent[key] = after
-            if self.on_cross is not None and period.thresholds:
+            thresholds = period.thresholds
+            if (
+                self.on_cross is not None
+                and thresholds
+                and after >= thresholds[0][1]  # most settles cross nothing: skip the walk
+                and before < thresholds[-1][1]
+            ):
                 for fraction, _ in crossings(period, before, after):
                     self.on_cross(
                         hold.workspace_id,

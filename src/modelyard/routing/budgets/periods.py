@@ -36,11 +36,8 @@ class Period:
     resets_at: datetime | None
     resets_ts: float  # math.inf for ``total``
     amount: int  # micro-dollars
-    thresholds: tuple[tuple[Decimal, int], ...]  # (fraction, micro-dollars)
-
-    @property
-    def key(self) -> tuple[str, int]:
-        return (self.budget.id, self.start_ts)
+    thresholds: tuple[tuple[Decimal, int], ...]  # (fraction, micro-dollars), ascending
+    key: tuple[str, int]  # (budget id, start_ts): stored, the ledger asks for it a dozen times
 
 
 class Periods:
@@ -68,4 +65,5 @@ class Periods:
             resets_ts=resets.timestamp() if resets is not None else math.inf,
             amount=amount,
             thresholds=tuple((f, to_micro(budget.amount_usd * f)) for f in budget.notify_at),
+            key=(budget.id, int(start.timestamp())),
         )
