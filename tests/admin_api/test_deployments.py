@@ -149,3 +149,25 @@ def test_fallback_chain(ws: Workspace) -> None:
         assert "a" in error["message"] and "b" in error["message"]
         ok(api.put(f"/api/models/{a['id']}/fallbacks", json={"fallbacks": []}))
         assert ok(api.get(f"/api/models/{a['id']}"))["fallbacks"] == []
+
+
+def test_deleting_one_deployment_several_times_at_once_is_one_204_and_404s(ws: Workspace) -> None:
+    """The fuzz run found it: a second concurrent deletion removed 0 rows through the ORM."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = create(ws, {**MANUAL_COMPLETION, "provider": "openai"})
+    k = key(ws)
+    for _round in range(5):
+        with ws.owner() as api:
+            body = {"key_id": k["id"], "model_identifier": "gpt-x"}
+            dep = ok(api.post(f"/api/models/{model['id']}/deployments", json=body), 201)
+
+        def remove(_: int, dep_id: str = dep["id"]) -> int:
+            with ws.owner() as api:
+                return api.delete(f"/api/deployments/{dep_id}").status_code
+
+        with ThreadPoolExecutor(4) as pool:
+            statuses = sorted(pool.map(remove, range(4)))
+        assert statuses == [204, 404, 404, 404], statuses
+    with ws.owner() as api:
+        assert ok(api.get(f"/api/models/{model['id']}/deployments")) == []

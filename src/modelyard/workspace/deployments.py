@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from modelyard.errors import InvalidInput, NotFound
@@ -88,8 +88,17 @@ def update_deployment(
 def delete_deployment(session: Session, actor: Actor, deployment_id: str) -> None:
     actor.require_admin()
     row = _load(session, actor, deployment_id)
-    session.delete(row)
-    audit.record(session, actor, "deployment.delete", "deployment", row.id, model_id=row.model_id)
+    model_id = row.model_id
+    # Two deletions at once (or the model's deletion): the one that comes second removes 0
+    # rows; a 404 for it, not the ORM's "0 rows matched" (a 500 the fuzz run found).
+    session.expunge(row)
+    removed = session.execute(delete(DeploymentRow).where(DeploymentRow.id == deployment_id))
+    if int(getattr(removed, "rowcount", 0) or 0) == 0:
+        session.rollback()
+        raise NotFound(f"No deployment with id '{deployment_id}' in this workspace.")
+    audit.record(
+        session, actor, "deployment.delete", "deployment", deployment_id, model_id=model_id
+    )
     session.commit()
 
 
