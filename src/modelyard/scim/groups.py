@@ -18,6 +18,7 @@ from modelyard.scim.errors import ScimError, invalid_value, not_found
 from modelyard.scim.filters import get_ci
 from modelyard.scim.resources import Query, commit, project, text_or_none
 from modelyard.scim.schemas import GROUP_SCHEMA, list_response
+from modelyard.storage.deletion import delete_row
 from modelyard.storage.tables import GroupMemberRow, GroupRow, ModelAccessRow, ModelRow, UserRow
 from modelyard.storage.types import utcnow
 from modelyard.workspace import audit
@@ -268,7 +269,7 @@ def remove(session: Session, workspace_id: str, group_id: str, request_id: str |
     )
     session.execute(delete(GroupMemberRow).where(GroupMemberRow.group_id == row.id))
     session.execute(delete(ModelAccessRow).where(ModelAccessRow.group_id == row.id))
-    session.delete(row)
+    delete_row(session, row, not_found("Group", group_id))
     session.flush()
     still_given = select(ModelAccessRow.model_id).where(ModelAccessRow.model_id == ModelRow.id)
     orphaned = (

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelyard.errors import InvalidInput, NotFound
+from modelyard.storage.deletion import delete_row
 from modelyard.storage.tables import AssistantRow, KnowledgeCollectionRow, ModelRow
 from modelyard.workspace import audit, model_access, slugs
 from modelyard.workspace.actor import Actor
@@ -115,7 +116,7 @@ def update_assistant(
 def delete_assistant(session: Session, actor: Actor, assistant_id: str) -> None:
     actor.require_admin()
     row = _load(session, actor, assistant_id)
-    session.delete(row)
+    delete_row(session, row, NotFound(f"No assistant with id '{assistant_id}' in this workspace."))
     audit.record(session, actor, "assistant.delete", "assistant", row.id)
     session.commit()
 

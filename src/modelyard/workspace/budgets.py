@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from modelyard.errors import InvalidInput, NotFound
 from modelyard.security import AllowedHosts, check_base_url
+from modelyard.storage.deletion import delete_row
 from modelyard.storage.tables import (
     ApiKeyRow,
     BudgetAlertRow,
@@ -144,7 +145,11 @@ def delete_budget(session: Session, actor: Actor, budget_id: str) -> BudgetDelet
     actor.require_admin()
     row = load_budget(session, actor, budget_id)
     session.execute(delete(BudgetAlertRow).where(BudgetAlertRow.budget_id == row.id))
-    session.delete(row)
+    delete_row(
+        session,
+        row,
+        NotFound(f"No budget with id '{budget_id}' in this workspace.", param="budget_id"),
+    )
     audit.record(
         session, actor, "budget.delete", "budget", row.id, scope=row.scope, scope_id=row.scope_id
     )

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from modelyard.errors import Conflict, InvalidInput, NotFound
+from modelyard.storage.deletion import delete_row
 from modelyard.storage.tables import GroupMemberRow, GroupRow, ModelAccessRow, ModelRow, UserRow
 from modelyard.workspace import audit, budgets
 from modelyard.workspace.actor import Actor
@@ -113,7 +114,11 @@ def delete_group(session: Session, actor: Actor, group_id: str) -> GroupDeleted:
     session.execute(delete(GroupMemberRow).where(GroupMemberRow.group_id == row.id))
     session.execute(delete(ModelAccessRow).where(ModelAccessRow.group_id == row.id))
     budget_ids = budgets.delete_for_scope(session, row.workspace_id, "group", [row.id])
-    session.delete(row)
+    delete_row(
+        session,
+        row,
+        NotFound(f"No group with id '{group_id}' in this workspace.", param="group_id"),
+    )
     session.flush()
     orphaned = _without_groups(session, model_ids)
     audit.record(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from modelyard.errors import Conflict, InvalidInput, NotFound
 from modelyard.security import SecretBox, check_base_url
+from modelyard.storage.deletion import delete_row
 from modelyard.storage.tables import DeploymentRow, ModelKeyRow, ModelRow
 from modelyard.workspace import audit
 from modelyard.workspace.actor import Actor
@@ -125,7 +126,11 @@ def delete_key(session: Session, actor: Actor, key_id: str) -> None:
             "Remove or move those deployments first.",
             code="key_in_use",
         )
-    session.delete(row)
+    delete_row(
+        session,
+        row,
+        NotFound(f"No model key with id '{row.id}' in this workspace.", param="key_id"),
+    )
     audit.record(session, actor, "model_key.delete", "model_key", row.id)
     session.commit()
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from modelyard.catalog.schema import Capabilities
 from modelyard.errors import Conflict, InvalidInput, NotFound
+from modelyard.storage.deletion import delete_row
 from modelyard.storage.tables import (
     AssistantRow,
     DeploymentRow,
@@ -179,7 +180,9 @@ def delete_model(session: Session, actor: Actor, model_id: str) -> None:
         .where(UserRow.workspace_id == actor.workspace_id, UserRow.default_model_id == row.id)
         .values(default_model_id=None)
     )
-    session.delete(row)
+    delete_row(
+        session, row, NotFound(f"No model with id '{row.id}' in this workspace.", param="model_id")
+    )
     audit.record(session, actor, "model.delete", "model", row.id, slug=row.slug)
     session.commit()
 
