@@ -374,3 +374,27 @@ def test_the_users_page_says_the_invite_was_mailed(
     assert answer.status_code == 201
     assert f"Mailed to {email}." in answer.text
     assert smtp[0].mails[-1]["To"] == email
+
+
+def test_a_password_set_by_an_admin_voids_the_open_link(ws: Workspace) -> None:
+    invited = _invite(ws)
+    with ws.owner() as api:
+        body = {"password": "set by the admin 1"}
+        ok(api.patch(f"/api/users/{invited['user']['id']}", json=body))
+    with ws.server.client() as client:
+        assert client.get(_path(invited["invite_url"])).status_code in (404, 410)
+
+
+def test_the_email_of_a_user_deleted_by_scim_can_be_invited_again(ws: Workspace) -> None:
+    from tests.scim.conftest import new_scim
+
+    scim = new_scim(ws)
+    email = _email()
+    with scim.client() as api:
+        created = ok(api.post("/Users", json={"userName": email, "active": True}), 201)
+        assert api.delete(f"/Users/{created['id']}").status_code == 204
+    assert email not in {user["email"] for user in _users(ws)}
+    again = _invite(ws, email=email, role="admin")
+    assert again["user"]["id"] == created["id"]  # the same row: its usage history stays
+    assert (again["user"]["role"], again["user"]["active"]) == ("admin", True)
+    assert _accept(ws, again["invite_url"]).status_code == 303

@@ -202,12 +202,7 @@ def create(
         if row.deleted_at is None:
             raise ScimError(409, f"The userName '{fields.email}' is already taken.", "uniqueness")
         # A deleted user comes back as a fresh member (see the module's docstring).
-        row.deleted_at = None
-        row.deactivated_at = None
-        row.role = "member"
-        row.password_hash = None
-        row.oidc_subject = None
-        row.default_model_id = None
+        user_lifecycle.revive(row)
     else:
         row = UserRow(
             id=new_id("usr"), workspace_id=workspace_id, email=fields.email, role="member"

@@ -124,3 +124,17 @@ def delete(session: Session, actor: Actor | None, user: UserRow, *, source: str)
         keys_revoked=revoked,
         budgets_deleted=budget_ids,
     )
+
+
+def revive(user: UserRow) -> None:
+    """A deleted user whose email is used again comes back as a fresh account on the same row
+    (emails stay unique per workspace, and the usage history keeps its user): not deleted, not
+    deactivated, a member without password, single sign-on link or default model. Their keys
+    stay revoked and their groups and budgets are gone since the deletion."""
+    user.deleted_at = None
+    user.deactivated_at = None
+    user.role = "member"
+    user.password_hash = None
+    user.oidc_subject = None
+    user.external_id = None
+    user.default_model_id = None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from modelyard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from modelyard.security import hash_password, validate_password
-from modelyard.storage.tables import ModelRow, UserRow, WorkspaceRow
+from modelyard.storage.tables import InviteRow, ModelRow, UserRow, WorkspaceRow
 from modelyard.workspace import audit, model_access, ranks, user_lifecycle, web_sessions
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.ids import new_id
@@ -55,23 +55,23 @@ def _check_role_change(actor: Actor, current: str | None, wanted: str) -> None:
 
 def add_user(session: Session, workspace_id: str, data: UserCreate) -> UserRow:
     """Create a user row without permission checks (bootstrap and CLI use this)."""
-    exists = session.scalar(
-        select(UserRow.id).where(UserRow.workspace_id == workspace_id, UserRow.email == data.email)
+    existing = session.scalar(
+        select(UserRow).where(UserRow.workspace_id == workspace_id, UserRow.email == data.email)
     )
-    if exists:
+    if existing is not None and existing.deleted_at is None:
         raise Conflict(f"A user with email '{data.email}' already exists.", param="email")
     if data.password is not None:
         validate_password(data.password)
-    row = UserRow(
-        id=new_id("usr"),
-        workspace_id=workspace_id,
-        email=data.email,
-        name=data.name,
-        role=data.role,
-        language=data.language,
-        password_hash=hash_password(data.password) if data.password else None,
-    )
-    session.add(row)
+    if existing is not None:  # deleted (by SCIM): the same row comes back as a new account
+        user_lifecycle.revive(existing)
+        row = existing
+    else:
+        row = UserRow(id=new_id("usr"), workspace_id=workspace_id, email=data.email)
+        session.add(row)
+    row.name = data.name
+    row.role = data.role
+    row.language = data.language
+    row.password_hash = hash_password(data.password) if data.password else None
     return row
 
 
@@ -110,6 +110,10 @@ def update_user(session: Session, actor: Actor, user_id: str, data: UserUpdate) 
         validate_password(data.password)
         row.password_hash = hash_password(data.password)
         web_sessions.end_all(session, row.id)  # a reset locks out whoever held a session
+        # ... and so does any invite or reset link still open (it would set another password)
+        session.execute(
+            delete(InviteRow).where(InviteRow.user_id == row.id, InviteRow.used_at.is_(None))
+        )
     if data.active is False:
         user_lifecycle.deactivate(session, actor, row, source="admin")
     elif data.active is True:
