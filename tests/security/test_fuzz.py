@@ -35,7 +35,8 @@ def test_a_short_fuzz_run_finds_no_server_error(ws: Workspace, fake: FakeProvide
         base_url, ws.owner_key, slugs, max_examples=20, duration=35, workers=4, seed=12
     )
     summary = fuzz.report(findings)
-    assert findings.requests > 500, summary + findings.output[-3000:]
+    # That it ran for real: about 1,000 requests alone, fewer beside the other tests (-n 2).
+    assert findings.requests > 200, summary + findings.output[-3000:]
     assert not findings.server_errors, summary
     # The fuzzer ran as the owner to the end: its key and role are intact.
     with ws.owner() as api:
