@@ -45,10 +45,23 @@ class Gateway:
             ("POST", "/v1/images/generations"): media.image_generations,
             ("POST", "/v1/images/edits"): media.image_edits,
         }
+        # Paths with one trailing segment (an id): ``(method, "/v1/things/")`` answers
+        # ``/v1/things/{id}``; the handler reads the id from the path. Looked up only when
+        # no fixed path matched.
+        self.item_routes: dict[tuple[str, str], Handler] = {}
         allowed: dict[str, list[str]] = {}
         for method, known in self.routes:
             allowed.setdefault(known, []).append(method)
         self.allowed = {known: ", ".join(methods) for known, methods in allowed.items()}
+
+    def _item_handler(self, method: str, path: str) -> tuple[Handler | None, str | None]:
+        """The handler of ``path`` among the item routes, and the methods the path takes."""
+        prefix, _, item = path.rpartition("/")
+        if not item or not prefix.startswith("/v1/"):
+            return None, None
+        prefix += "/"
+        methods = [m for m, known in self.item_routes if known == prefix]
+        return self.item_routes.get((method, prefix)), ", ".join(methods) or None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = assign(scope)
@@ -56,6 +69,8 @@ class Gateway:
         if len(path) > 4 and path[-1] == "/":
             path = path.rstrip("/")
         handler = self.routes.get((scope["method"], path))
+        if handler is None and self.item_routes:
+            handler, _ = self._item_handler(scope["method"], path)
         if handler is None:
             response = self._unknown(scope["method"], path)
         else:
@@ -64,7 +79,7 @@ class Gateway:
         await response(scope, receive, send)
 
     def _unknown(self, method: str, path: str) -> Response:
-        allow = self.allowed.get(path)
+        allow = self.allowed.get(path) or self._item_handler(method, path)[1]
         if allow is None:
             return error_response(NotFound(f"Unknown path {path}."))
         response = error_response(_MethodNotAllowed(f"{path} takes {allow}, not {method}."))
