@@ -131,6 +131,20 @@ def test_bad_filters_are_shown_at_their_field(web_ws: WebWorkspace) -> None:
     assert 'id="audit-action-error"' in bad_text.text
 
 
+def test_changes_by_scim_name_the_identity_provider(web_ws: WebWorkspace) -> None:
+    ws = web_ws.ws
+    with ws.owner() as api:
+        token = ok(api.post("/api/scim-tokens", json={"name": "idp"}), 201)["token"]
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/scim+json"}
+    with httpx.Client(base_url=ws.server.base_url + "/scim/v2", headers=headers) as scim:
+        created = scim.post("/Users", json={"userName": "scim-audit@example.com"})
+        assert created.status_code == 201, created.text
+    with _signed_in(web_ws) as client:
+        page = client.get(PAGE, params={"target_id": created.json()["id"]}).text
+    row = page.split('data-action="user.create"', 1)[1].split("</tr>", 1)[0]
+    assert "Identity provider (SCIM)" in row
+
+
 def test_members_are_refused(web_ws: WebWorkspace) -> None:
     with _signed_in(web_ws, web_ws.member_email) as client:
         assert client.get(PAGE).status_code == 403
