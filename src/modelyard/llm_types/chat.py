@@ -13,7 +13,12 @@ FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error"
 
 @dataclass(slots=True)
 class TextPart:
+    """``cache_control`` is Anthropic's prompt-cache marker (``{"type": "ephemeral"}``,
+    optionally with ``ttl``): the prompt up to this part may be cached. Adapters of providers
+    without explicit markers ignore it (a hint: their caching is automatic)."""
+
     text: str
+    cache_control: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -79,6 +84,7 @@ class ToolSpec:
     name: str
     description: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    cache_control: dict[str, Any] | None = None  # see TextPart.cache_control
 
 
 @dataclass(slots=True)
@@ -104,6 +110,8 @@ class ChatRequest:
     user: str | None = None
     stream: bool = False
     include_reasoning: bool = False
+    top_k: int | None = None  # sample from the k likeliest tokens (Anthropic, Gemini)
+    reasoning_budget: int | None = None  # a thinking budget in tokens, where asked in tokens
 
     @property
     def system_text(self) -> str:
@@ -129,6 +137,8 @@ class ChatRequest:
             self.user,
             self.stream,
             self.include_reasoning,
+            self.top_k,
+            self.reasoning_budget,
         )
         for name, value in changes.items():
             setattr(copy, name, value)
