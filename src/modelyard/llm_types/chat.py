@@ -68,6 +68,9 @@ class Message:
     tool_call_id: str | None = None  # role "tool": which call this answers
     name: str | None = None
     reasoning: str | None = None
+    # Reasoning items of a Responses-API turn, as the caller sent them back (encrypted content
+    # included): only the Responses wire reads them, every other wire leaves them out.
+    reasoning_items: list[dict[str, Any]] | None = None
 
     @property
     def text(self) -> str:
@@ -112,6 +115,7 @@ class ChatRequest:
     include_reasoning: bool = False
     top_k: int | None = None  # sample from the k likeliest tokens (Anthropic, Gemini)
     reasoning_budget: int | None = None  # a thinking budget in tokens, where asked in tokens
+    include_encrypted_reasoning: bool = False  # Responses' include: reasoning.encrypted_content
 
     @property
     def system_text(self) -> str:
@@ -139,6 +143,7 @@ class ChatRequest:
             self.include_reasoning,
             self.top_k,
             self.reasoning_budget,
+            self.include_encrypted_reasoning,
         )
         for name, value in changes.items():
             setattr(copy, name, value)
@@ -154,3 +159,6 @@ class ChatResponse:
     finish_reason: FinishReason = "stop"
     tool_calls: list[ToolCall] = field(default_factory=list)
     reasoning: str | None = None
+    # A Responses-API upstream's reasoning items (with encrypted content when asked), for the
+    # Responses edge to hand out as they came; None from every other wire.
+    reasoning_items: list[dict[str, Any]] | None = None
