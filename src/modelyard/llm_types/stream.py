@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from modelyard.llm_types.chat import FinishReason
 from modelyard.llm_types.usage import Usage
@@ -16,6 +17,7 @@ class TextDelta:
 @dataclass(slots=True)
 class ReasoningDelta:
     text: str
+    item: dict[str, Any] | None = None  # a Responses upstream's whole reasoning item, when asked
 
 
 @dataclass(slots=True)
