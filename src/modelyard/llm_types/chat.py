@@ -71,6 +71,7 @@ class Message:
     # Reasoning items of a Responses-API turn, as the caller sent them back (encrypted content
     # included): only the Responses wire reads them, every other wire leaves them out.
     reasoning_items: list[dict[str, Any]] | None = None
+    is_error: bool = False  # role "tool": the tool failed (Anthropic's tool_result is_error)
 
     @property
     def text(self) -> str:
