@@ -89,6 +89,10 @@ class Settings(BaseModel):
     smtp_password: SecretStr | None = None
     smtp_from: str | None = Field(default=None, description="sender address of invite mails")
     smtp_starttls: bool = True
+    # /v1/responses answers kept (store: true) for previous_response_id, purged after this.
+    responses_retention_days: int = Field(
+        default=30, ge=1, description="days a stored response is kept"
+    )
 
     @model_validator(mode="before")
     @classmethod
