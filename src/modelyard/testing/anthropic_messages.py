@@ -1,10 +1,11 @@
 """Anthropic's Messages API (``POST /v1/messages``), as the fake speaks it.
 
 Checks what the real API checks first (``x-api-key``, ``anthropic-version``, ``max_tokens``),
-answers with thinking, text and tool_use blocks, and counts prompt caching from
-``cache_control`` markers, so an adapter's usage mapping meets every field it must handle.
-Thinking blocks are signed, and a tool loop continued with thinking on must bring the last
-one back unmodified (:mod:`.signatures`), as the real API demands.
+answers with thinking, text and tool_use blocks (structured output, ``output_config.format``:
+JSON that fits the schema), and counts prompt caching from ``cache_control`` markers, so an
+adapter's usage mapping meets every field it must handle. Thinking blocks are signed, and a
+tool loop continued with thinking on must bring the last one back unmodified
+(:mod:`.signatures`), as the real API demands.
 """
 
 from __future__ import annotations
@@ -177,6 +178,10 @@ def build_message(request: FakeRequest, model: str) -> dict[str, Any]:
         content.append(block)
         output += text_tokens(len(orjson.dumps(arguments)))
         stop_reason = "tool_use"
+    elif (schema := _output_schema(body)) is not None:
+        answer = orjson.dumps(tool_arguments(schema)).decode()
+        content.append({"type": "text", "text": answer})
+        output += text_tokens(len(answer))
     else:
         answer, cut = truncate(echo_answer(last_text), max_tokens)
         content.append({"type": "text", "text": answer})
@@ -205,6 +210,21 @@ def build_message(request: FakeRequest, model: str) -> dict[str, Any]:
         "stop_sequence": None,
         "usage": usage,
     }
+
+
+def _output_schema(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema of structured output (``output_config.format``, or the beta's
+    ``output_format``): the answer is JSON that fits it, as the real API guarantees."""
+    config = body.get("output_config")
+    fmt = config.get("format") if isinstance(config, dict) else body.get("output_format")
+    if not isinstance(fmt, dict):
+        return None
+    schema = fmt.get("schema")
+    if fmt.get("type") != "json_schema" or not isinstance(schema, dict):
+        raise BadRequest(
+            "output_config.format: a json_schema with a schema is required", "output_config"
+        )
+    return schema
 
 
 def _chosen_tool(body: dict[str, Any], user_text: str) -> dict[str, Any] | None:

@@ -10,7 +10,11 @@ Anthropic differs from OpenAI's Chat Completions in ways this module absorbs:
   ``temperature``/``top_p`` and forced tool choices;
 - with thinking on, an assistant message's tool calls bring back the signed thinking blocks
   they carry (``provider_data``): the first call's open the message, later calls' (interleaved
-  thinking) go right before their ``tool_use`` block.
+  thinking) go right before their ``tool_use`` block;
+- ``cache_control`` markers on text parts and tools go on their blocks (the system prompt
+  becomes text blocks then), so prompt caching works as the caller asked;
+- ``response_format`` (json_schema, json_object) is structured output:
+  ``output_config.format``.
 """
 
 from __future__ import annotations
@@ -41,11 +45,14 @@ def build_body(request: ChatRequest) -> dict[str, Any]:
         "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
         "messages": _messages(request.messages, thinking=budget is not None),
     }
-    system = request.system_text
+    system = _system(request.messages)
     if system:
         body["system"] = system
     if request.stop:
         body["stop_sequences"] = list(request.stop)
+    output_format = _output_format(request.response_format)
+    if output_format is not None:
+        body["output_config"] = {"format": output_format}
     if request.tools:
         body["tools"] = [_tool(tool) for tool in request.tools]
         choice = _tool_choice(request.tool_choice, request.parallel_tool_calls)
@@ -63,6 +70,8 @@ def build_body(request: ChatRequest) -> dict[str, Any]:
             body["temperature"] = request.temperature
         if request.top_p is not None:
             body["top_p"] = request.top_p
+        if request.top_k is not None:
+            body["top_k"] = request.top_k
     if request.stream:
         body["stream"] = True
     return body
@@ -99,7 +108,41 @@ def _thinking_budget(request: ChatRequest) -> int | None:
         or (assistant.tool_calls and thinking_blocks(assistant.tool_calls[0].provider_data) is None)
     ):
         return None
+    if request.reasoning_budget is not None:
+        return request.reasoning_budget
     return THINKING_BUDGETS.get(effort or "medium", THINKING_BUDGETS["medium"])
+
+
+def _system(messages: list[Message]) -> str | list[Block]:
+    """The system prompt: a string, or text blocks when a part carries a cache marker."""
+    parts = [p for m in messages if m.role == "system" for p in m.parts if isinstance(p, TextPart)]
+    if not any(part.cache_control for part in parts):
+        return "\n\n".join(m.text for m in messages if m.role == "system")
+    return [_text(part) for part in parts if part.text]
+
+
+def _text(part: TextPart) -> Block:
+    block: Block = {"type": "text", "text": part.text}
+    if part.cache_control:
+        block["cache_control"] = part.cache_control
+    return block
+
+
+def _output_format(response_format: dict[str, Any] | None) -> Block | None:
+    """Anthropic's structured output format of an OpenAI ``response_format``."""
+    kind = (response_format or {}).get("type")
+    if kind == "json_schema":
+        spec = response_format.get("json_schema") if response_format else None
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        if not isinstance(schema, dict):
+            raise BadRequest(
+                "'response_format.json_schema.schema' must be a JSON schema object.",
+                param="response_format.json_schema.schema",
+            )
+        return {"type": "json_schema", "schema": schema}
+    if kind == "json_object":
+        return {"type": "json_schema", "schema": {"type": "object"}}
+    return None
 
 
 def _messages(messages: list[Message], *, thinking: bool = False) -> list[dict[str, Any]]:
@@ -128,9 +171,11 @@ def _blocks(message: Message, *, thinking: bool = False) -> list[Block]:
         if not message.tool_call_id:
             raise BadRequest("A tool message has no tool_call_id.", param="messages")
         result: Block = {"type": "tool_result", "tool_use_id": message.tool_call_id}
+        if message.is_error:
+            result["is_error"] = True
         content = _content(message)
         if content:
-            only_text = all(block["type"] == "text" for block in content)
+            only_text = all(block.keys() == {"type", "text"} for block in content)
             result["content"] = message.text if only_text else content
         return [result]
     blocks = _content(message)
@@ -150,7 +195,7 @@ def _content(message: Message) -> list[Block]:
     for part in message.parts:
         if isinstance(part, TextPart):
             if part.text:  # Anthropic refuses empty text blocks
-                blocks.append({"type": "text", "text": part.text})
+                blocks.append(_text(part))
         elif isinstance(part, ImagePart):
             blocks.append(_image(part))
     return blocks
@@ -184,6 +229,8 @@ def _tool(tool: ToolSpec) -> Block:
     spec: Block = {"name": tool.name, "input_schema": schema}
     if tool.description:
         spec["description"] = tool.description
+    if tool.cache_control:
+        spec["cache_control"] = tool.cache_control
     return spec
 
 
