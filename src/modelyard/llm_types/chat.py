@@ -39,6 +39,26 @@ class ImagePart:
         return media_type, payload
 
 
+@dataclass(slots=True)
+class FilePart(ImagePart):
+    """A document input (a PDF): ``url`` is a ``data:<media type>;base64,...`` URL.
+
+    A subclass of :class:`ImagePart` so adapters that know only images still type-check; the
+    router refuses it (400 naming the part) for wires that do not declare ``"file"`` in
+    their ``carries``, before any adapter sees it.
+    """
+
+    filename: str | None = None
+
+
+@dataclass(slots=True)
+class AudioPart(ImagePart):
+    """An audio input (``input_audio``): ``url`` is ``data:audio/<format>;base64,...``;
+    refused like :class:`FilePart` where the wire does not declare ``"input_audio"``."""
+
+    format: str = "wav"
+
+
 Part = TextPart | ImagePart
 
 
@@ -117,6 +137,19 @@ class ChatRequest:
     top_k: int | None = None  # sample from the k likeliest tokens (Anthropic, Gemini)
     reasoning_budget: int | None = None  # a thinking budget in tokens, where asked in tokens
     include_encrypted_reasoning: bool = False  # Responses' include: reasoning.encrypted_content
+    # Answer-changing options (carried in the wire's own form, or refused: ``uncarried``).
+    logprobs: bool = False
+    top_logprobs: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    logit_bias: dict[str, int] | None = None
+    n: int = 1
+    # Pure hints (metadata, store, service_tier, prompt_cache_key, safety_identifier,
+    # verbosity...): sent where the upstream knows them, otherwise left out, never refused.
+    hints: dict[str, Any] | None = None
+    # Which special parts (``"file"``, ``"input_audio"``) the messages hold; set by the
+    # inbound translator that made them, so checks need not walk the messages.
+    part_kinds: frozenset[str] | None = None
 
     @property
     def system_text(self) -> str:
@@ -145,10 +178,43 @@ class ChatRequest:
             self.top_k,
             self.reasoning_budget,
             self.include_encrypted_reasoning,
+            self.logprobs,
+            self.top_logprobs,
+            self.presence_penalty,
+            self.frequency_penalty,
+            self.logit_bias,
+            self.n,
+            self.hints,
+            self.part_kinds,
         )
         for name, value in changes.items():
             setattr(copy, name, value)
         return copy
+
+    def uncarried(self, carries: frozenset[str]) -> str | None:
+        """The first answer-changing parameter present that a wire carrying ``carries`` would
+        drop (None when all of them reach it): the router refuses such a call with a 400."""
+        if self.logprobs and "logprobs" not in carries:
+            return "logprobs"
+        if self.top_logprobs is not None and "top_logprobs" not in carries:
+            return "top_logprobs"
+        if self.presence_penalty is not None and "presence_penalty" not in carries:
+            return "presence_penalty"
+        if self.frequency_penalty is not None and "frequency_penalty" not in carries:
+            return "frequency_penalty"
+        if self.logit_bias and "logit_bias" not in carries:
+            return "logit_bias"
+        if self.n != 1 and "n" not in carries:
+            return "n"
+        if self.seed is not None and "seed" not in carries:
+            return "seed"
+        if self.stop and "stop" not in carries:
+            return "stop"
+        if self.part_kinds:
+            for kind in sorted(self.part_kinds):
+                if kind not in carries:
+                    return kind
+        return None
 
 
 @dataclass(slots=True)
@@ -160,6 +226,10 @@ class ChatResponse:
     finish_reason: FinishReason = "stop"
     tool_calls: list[ToolCall] = field(default_factory=list)
     reasoning: str | None = None
+    # OpenAI's ``choices[].logprobs`` (``{"content": [...]}``) when the call asked for them.
+    logprobs: dict[str, Any] | None = None
+    # Choices 1..n-1 of an ``n`` > 1 call (their usage is in this answer's ``usage``).
+    alternatives: list[ChatResponse] | None = None
     # A Responses-API upstream's reasoning items (with encrypted content when asked), for the
     # Responses edge to hand out as they came; None from every other wire.
     reasoning_items: list[dict[str, Any]] | None = None
