@@ -3,10 +3,17 @@
 The answer is a list of output items (a reasoning item for "reason" models, then a message or
 a function call), sent either inside one ``response`` object or as the typed event stream with
 ``sequence_number``s that the official SDK accumulates.
+
+As OpenAI does, a reasoning item carries ``encrypted_content`` only when ``include`` asks for
+``reasoning.encrypted_content``; a reasoning item sent back must carry content the fake
+encrypted (``enc:`` + base64 of its text) when ``store`` is false, else it is a 400, as OpenAI
+cannot resolve an item it never stored.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 import orjson
@@ -56,12 +63,42 @@ def _read_input(body: dict[str, Any]) -> tuple[int, str, str]:
             last_role, last_text = "tool", " ".join(texts)
         elif kind == "reasoning":
             texts = [s.get("text", "") for s in item.get("summary") or [] if isinstance(s, dict)]
+            _check_reasoning(item, body.get("store") is False)
         else:
             texts, images = content_parts(item.get("content"))
             if item.get("role") == "user":
                 last_role, last_text = "user", " ".join(texts)
         prompt += message_tokens(texts, images)
     return prompt, last_role, last_text
+
+
+ENCRYPTED = "enc:"
+
+
+def encrypt(text: str) -> str:
+    """The fake's "encrypted" reasoning content (a test can decode it)."""
+    return ENCRYPTED + base64.b64encode(text.encode()).decode()
+
+
+def _check_reasoning(item: Item, stateless: bool) -> None:
+    content = item.get("encrypted_content")
+    if content is None:
+        if stateless:
+            raise BadRequest(
+                f"Item with id '{item.get('id')}' not found. Items are not persisted when "
+                "`store` is set to false.",
+                "input",
+            )
+        return
+    try:
+        valid = isinstance(content, str) and content.startswith(ENCRYPTED)
+        base64.b64decode(content[len(ENCRYPTED) :], validate=True)
+    except (binascii.Error, ValueError):
+        valid = False
+    if not valid:
+        raise BadRequest(
+            "The encrypted content of a reasoning item could not be verified.", "input"
+        )
 
 
 def _function_call(request: FakeRequest, body: dict[str, Any], role: str, text: str) -> Item | None:
@@ -97,7 +134,10 @@ def build_response(request: FakeRequest, model: str) -> dict[str, Any]:
         reasoning = reasoning_text(text)
         reasoning_tokens = count_words(reasoning)
         summary = [{"type": "summary_text", "text": reasoning}]
-        output.append({"id": "rs_" + request.digest, "type": "reasoning", "summary": summary})
+        item: Item = {"id": "rs_" + request.digest, "type": "reasoning", "summary": summary}
+        if "reasoning.encrypted_content" in (body.get("include") or ()):
+            item["encrypted_content"] = encrypt(reasoning)
+        output.append(item)
     completion = reasoning_tokens
     call = _function_call(request, body, role, text)
     cut = False

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from modelyard.errors import BadRequest
 from modelyard.llm_types import ChatRequest, ImagePart, Message, TextPart, ToolCall, ToolSpec
 from modelyard.providers.openai_responses import WIRE
 from tests.providers.openai_responses import chat, target
@@ -141,19 +142,43 @@ def test_options() -> None:
             max_tokens=500,
             temperature=0.0,
             top_p=0.9,
-            stop=["END"],
-            seed=1,
             user="u-1",
             parallel_tool_calls=True,
             tools=[WEATHER],
             stream=True,
+            hints={"prompt_cache_key": "k-1", "service_tier": "flex", "verbosity": "low"},
+            include_encrypted_reasoning=True,
         )
     )
     assert body["max_output_tokens"] == 500
     assert (body["temperature"], body["top_p"], body["user"]) == (0.0, 0.9, "u-1")
     assert body["parallel_tool_calls"] is True
     assert body["stream"] is True and body["store"] is False
-    assert not {"stop", "seed", "stream_options", "max_tokens"} & set(body)
+    assert (body["prompt_cache_key"], body["service_tier"]) == ("k-1", "flex")
+    assert body["include"] == ["reasoning.encrypted_content"]
+    assert not {"stop", "seed", "stream_options", "max_tokens", "verbosity"} & set(body)
+
+
+@pytest.mark.parametrize(("name", "value"), [("stop", ["END"]), ("seed", 1)])
+def test_stop_and_seed_are_refused_naming_them(name: str, value: object) -> None:
+    with pytest.raises(BadRequest) as refused:
+        body_of(chat(user("Hi"), **{name: value}))
+    assert refused.value.param == name
+    assert name in refused.value.message and "o3-pro" in refused.value.message
+
+
+def test_reasoning_items_go_back_before_the_turn_when_encrypted() -> None:
+    kept = {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": "enc:eA=="}
+    lost = {"type": "reasoning", "id": "rs_2", "summary": []}
+    turn = Message(
+        role="assistant",
+        tool_calls=[ToolCall("call_1", "weather", "{}")],
+        reasoning_items=[kept, lost],
+    )
+    items = body_of(chat(user("Hi"), turn))["input"]
+    assert items[1] == kept
+    assert items[2]["type"] == "function_call"
+    assert lost not in items
 
 
 @pytest.mark.parametrize(

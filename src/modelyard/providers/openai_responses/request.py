@@ -4,20 +4,39 @@ System messages become ``instructions``; user and assistant turns become input m
 as ``input_image``); an assistant's tool calls become ``function_call`` items and tool results
 ``function_call_output`` items. Function tools are flat and sent with ``strict: false``, since
 the Responses API otherwise defaults to strict schemas that most Chat-style schemas fail.
-``stop`` and ``seed`` have no Responses equivalent and are not sent.
+``stop`` and ``seed`` have no Responses equivalent: a call with them is refused (400 naming
+the parameter and the model) rather than answered as if they were not given. Reasoning items
+the caller sent back (a Responses client's previous turn) go before that turn's output, as
+they came, when they carry ``encrypted_content`` (with ``store: false`` the provider keeps
+nothing, so an item without it could not be resolved). Pure hints (``metadata``,
+``prompt_cache_key``, ``service_tier``, ``safety_identifier``, ``truncation``) are sent as given.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from modelyard.errors import BadRequest
 from modelyard.llm_types import ChatRequest, ImagePart, Message, TextPart, ToolSpec
 from modelyard.providers.base import Target, UpstreamRequest
 
 OPERATION = "responses"
+HINTS = ("metadata", "prompt_cache_key", "service_tier", "safety_identifier", "truncation")
+
+
+def _refuse_uncarried(request: ChatRequest) -> None:
+    for name, value in (("stop", request.stop), ("seed", request.seed)):
+        if value is not None and value != []:
+            raise BadRequest(
+                f"'{name}' is not supported by model '{request.model}' (OpenAI's Responses API "
+                "has no such parameter): leave it out.",
+                param=name,
+                code="unsupported_parameter",
+            )
 
 
 def build_responses(request: ChatRequest, target: Target) -> UpstreamRequest:
+    _refuse_uncarried(request)
     body: dict[str, Any] = {"model": request.model}
     instructions = request.system_text
     if instructions:
@@ -41,7 +60,12 @@ def build_responses(request: ChatRequest, target: Target) -> UpstreamRequest:
     if reasoning:
         body["reasoning"] = reasoning
     _put(body, "user", request.user)
+    if request.hints:
+        for name in HINTS:
+            _put(body, name, request.hints.get(name))
     body["store"] = False
+    if request.include_encrypted_reasoning:
+        body["include"] = ["reasoning.encrypted_content"]
     if request.stream:
         body["stream"] = True
     return UpstreamRequest(
@@ -66,7 +90,9 @@ def _items(message: Message) -> list[dict[str, Any]]:
         return [output]
     if message.role == "user":
         return [{"role": "user", "content": [_part(part) for part in message.parts]}]
-    items: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = [
+        item for item in message.reasoning_items or () if item.get("encrypted_content")
+    ]
     if message.text or not message.tool_calls:
         items.append({"role": "assistant", "content": message.text})
     items.extend(

@@ -4,7 +4,8 @@ The Responses API has no finish reason; it is derived: ``completed`` gives ``too
 the output holds function calls and ``stop`` otherwise, ``incomplete`` gives ``length`` (or
 ``content_filter``), ``failed`` raises :class:`UpstreamError` with the provider's message.
 Reasoning is the text of the reasoning items' summaries (and raw ``reasoning_text`` content,
-which OpenAI-compatible servers such as vLLM send), paragraphs joined by a blank line.
+which OpenAI-compatible servers such as vLLM send), paragraphs joined by a blank line; the
+items themselves (ids, ``encrypted_content``) are kept for the Responses edge.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def response_of(data: dict[str, Any]) -> ChatResponse:
     text: list[str] = []
     reasoning: list[str] = []
     calls: list[ToolCall] = []
+    reasoning_items: list[dict[str, Any]] = []
     for item in output:
         if not isinstance(item, dict):
             raise malformed("an output item is not an object", WHO)
@@ -52,6 +54,7 @@ def response_of(data: dict[str, Any]) -> ChatResponse:
             text.extend(_texts(item.get("content"), ("output_text", "refusal")))
         elif kind == "reasoning":
             reasoning.extend(reasoning_texts(item))
+            reasoning_items.append(item)
         elif kind == "function_call":
             calls.append(function_call(item))
     return ChatResponse(
@@ -62,6 +65,7 @@ def response_of(data: dict[str, Any]) -> ChatResponse:
         finish_reason=finish_reason(data, bool(calls)),
         tool_calls=calls,
         reasoning=REASONING_SEPARATOR.join(t for t in reasoning if t) or None,
+        reasoning_items=reasoning_items or None,
     )
 
 

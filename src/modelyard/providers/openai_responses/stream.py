@@ -5,7 +5,9 @@ Text comes from ``response.output_text.delta`` (and ``.refusal.delta``), reasoni
 between summary parts, as in the parsed body), tool calls from ``response.output_item.added``
 (call id and name) and ``response.function_call_arguments.delta``. The final event carries the
 whole response: its finish reason and usage. ``response.failed`` and ``error`` events raise
-:class:`UpstreamError` with the provider's message.
+:class:`UpstreamError` with the provider's message. A finished reasoning item with
+``encrypted_content`` (asked through ``include``) comes as an empty :class:`ReasoningDelta`
+holding the item.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class ResponsesStreamDecoder:
             item = as_object(data.get("item"))
             if item.get("type") == "function_call":
                 self._arguments_done(data, item.get("arguments"), events)
+            elif item.get("type") == "reasoning" and item.get("encrypted_content"):
+                events.append(ReasoningDelta("", item))  # for a Responses caller to send back
         elif kind in _FINAL:
             self._final(as_object(data.get("response")), events)
         elif kind in ("response.failed", "error"):
