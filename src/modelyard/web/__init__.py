@@ -18,6 +18,7 @@ from modelyard.web import (
     auth,
     budget_pages,
     group_pages,
+    identity_pages,
     invite_pages,
     key_pages,
     knowledge_pages,
@@ -69,6 +70,7 @@ def install(app: FastAPI) -> None:
         user_pages,
         invite_pages,
         oidc_pages,
+        identity_pages,
     ):
         app.include_router(module.router)
     app.include_router(wizard_router)

@@ -149,3 +149,77 @@ def language_of(request: Request) -> str:
         if tag in SUPPORTED:
             return tag
     return "en"
+
+
+# Settings -> Sign-in and provisioning (web/identity_pages.py).
+EN |= {
+    "nav_identity": "Settings: Sign-in",
+    "identity_title": "Sign-in and provisioning",
+    "identity_intro": (
+        "What to enter at your identity provider for single sign-on (OpenID Connect) and for "
+        "provisioning users and groups (SCIM 2.0)."
+    ),
+    "identity_sso": "Single sign-on",
+    "identity_sso_on": "Single sign-on is on: the login page offers \u201cSign in with SSO\u201d.",
+    "identity_sso_off": (
+        "Single sign-on is off. Set MODELYARD_OIDC_ISSUER, MODELYARD_OIDC_CLIENT_ID and "
+        "MODELYARD_OIDC_CLIENT_SECRET on the server to turn it on."
+    ),
+    "identity_redirect_uri": "Redirect URI to register",
+    "identity_issuer": "Issuer",
+    "identity_client_id": "Client ID",
+    "identity_groups_claim": "Groups claim",
+    "identity_domains": "Allowed email domains",
+    "identity_any_domain": "any",
+    "identity_scim": "Provisioning (SCIM)",
+    "identity_scim_url": "SCIM URL",
+    "identity_token_once": (
+        "Your new SCIM token. Copy it now into your identity provider: it is not shown again."
+    ),
+    "identity_token_name": "Token name",
+    "identity_token_prefix": "Starts with",
+    "identity_token_created": "Created",
+    "identity_token_used": "Last used",
+    "identity_revoke": "Revoke",
+    "identity_revoked": "Token revoked: the identity provider can no longer use it.",
+    "identity_no_tokens": "No SCIM tokens yet.",
+    "identity_create_token": "Create SCIM token",
+    "identity_owner_only": "Only workspace owners create and revoke SCIM tokens.",
+}
+DE |= {
+    "nav_identity": "Einstellungen: Anmeldung",
+    "identity_title": "Anmeldung und Bereitstellung",
+    "identity_intro": (
+        "Was Sie bei Ihrem Identitätsanbieter für Single Sign-on (OpenID Connect) und für die "
+        "Bereitstellung von Benutzern und Gruppen (SCIM 2.0) eintragen."
+    ),
+    "identity_sso": "Single Sign-on",
+    "identity_sso_on": (
+        "Single Sign-on ist eingeschaltet: Die Anmeldeseite bietet \u201eMit SSO anmelden\u201c."
+    ),
+    "identity_sso_off": (
+        "Single Sign-on ist ausgeschaltet. Setzen Sie MODELYARD_OIDC_ISSUER, "
+        "MODELYARD_OIDC_CLIENT_ID und MODELYARD_OIDC_CLIENT_SECRET auf dem Server."
+    ),
+    "identity_redirect_uri": "Einzutragende Weiterleitungs-URI",
+    "identity_issuer": "Aussteller",
+    "identity_client_id": "Client-ID",
+    "identity_groups_claim": "Gruppen-Claim",
+    "identity_domains": "Erlaubte E-Mail-Domains",
+    "identity_any_domain": "alle",
+    "identity_scim": "Bereitstellung (SCIM)",
+    "identity_scim_url": "SCIM-URL",
+    "identity_token_once": (
+        "Ihr neues SCIM-Token. Kopieren Sie es jetzt in Ihren Identitätsanbieter: Es wird nicht "
+        "noch einmal angezeigt."
+    ),
+    "identity_token_name": "Name des Tokens",
+    "identity_token_prefix": "Beginnt mit",
+    "identity_token_created": "Erstellt",
+    "identity_token_used": "Zuletzt verwendet",
+    "identity_revoke": "Widerrufen",
+    "identity_revoked": "Token widerrufen: Der Identitätsanbieter kann es nicht mehr verwenden.",
+    "identity_no_tokens": "Noch keine SCIM-Tokens.",
+    "identity_create_token": "SCIM-Token erstellen",
+    "identity_owner_only": "Nur Eigentümer des Workspaces erstellen und widerrufen SCIM-Tokens.",
+}
