@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from modelyard.scim.errors import invalid_value
 from modelyard.scim.filters import get_ci
-from modelyard.scim.schemas import MAX_RESULTS
+from modelyard.scim.schemas import MAX_RESULTS, list_response
 from modelyard.storage.tables import AuditRow
 
 
@@ -99,6 +99,21 @@ def project(
             continue
         out[key] = value
     return out
+
+
+def page_of(
+    docs: list[dict[str, Any]],
+    query: Query,
+    core_schema: str,
+    request_only: frozenset[tuple[str, str]] = frozenset(),
+) -> dict[str, Any]:
+    """The ListResponse of one page of ``docs`` (all that match), projected as asked."""
+    page = docs[query.start_index - 1 : query.start_index - 1 + query.count]
+    return list_response(
+        [project(doc, query, core_schema, request_only) for doc in page],
+        len(docs),
+        query.start_index,
+    )
 
 
 def _trim(value: Any, keep: set[str] | None, drop: set[str]) -> Any:

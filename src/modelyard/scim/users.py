@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from modelyard.scim import filters, patch
 from modelyard.scim.errors import ScimError, invalid_value, not_found
 from modelyard.scim.filters import get_ci
-from modelyard.scim.resources import Query, boolean, commit, project, text_or_none
-from modelyard.scim.schemas import USER_SCHEMA, list_response
+from modelyard.scim.resources import Query, boolean, commit, page_of, text_or_none
+from modelyard.scim.schemas import USER_SCHEMA
 from modelyard.storage.tables import GroupMemberRow, GroupRow, UserRow
 from modelyard.workspace import audit, user_lifecycle
 from modelyard.workspace.ids import new_id
@@ -314,10 +314,4 @@ def matching(session: Session, workspace_id: str, base: str, query: Query) -> li
 
 def search(session: Session, workspace_id: str, base: str, query: Query) -> dict[str, Any]:
     """One page of :func:`matching`, with the attributes asked for."""
-    docs = matching(session, workspace_id, base, query)
-    page = docs[query.start_index - 1 : query.start_index - 1 + query.count]
-    return list_response(
-        [project(doc, query, USER_SCHEMA, REQUEST_ONLY) for doc in page],
-        len(docs),
-        query.start_index,
-    )
+    return page_of(matching(session, workspace_id, base, query), query, USER_SCHEMA, REQUEST_ONLY)
