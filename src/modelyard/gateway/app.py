@@ -48,7 +48,9 @@ class Gateway:
         # Paths with one trailing segment (an id): ``(method, "/v1/things/")`` answers
         # ``/v1/things/{id}``; the handler reads the id from the path. Looked up only when
         # no fixed path matched.
-        self.item_routes: dict[tuple[str, str], Handler] = {}
+        self.item_routes: dict[tuple[str, str], Handler] = {
+            ("GET", "/v1/models/"): models_list.get_model,
+        }
         allowed: dict[str, list[str]] = {}
         for method, known in self.routes:
             allowed.setdefault(known, []).append(method)
