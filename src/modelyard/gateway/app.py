@@ -21,6 +21,7 @@ from modelyard.errors import BadRequest, ModelyardError, NotFound, internal_erro
 from modelyard.gateway import chat, media, models_list
 from modelyard.gateway.context import GatewayContext
 from modelyard.gateway.http_io import error_response, json_response
+from modelyard.gateway.messages import handler as messages_handler
 from modelyard.request_ids import HEADER_BYTES, assign
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class Gateway:
             ("POST", "/v1/embeddings"): media.embeddings,
             ("POST", "/v1/images/generations"): media.image_generations,
             ("POST", "/v1/images/edits"): media.image_edits,
+            ("POST", "/v1/messages"): messages_handler.messages,
+            ("POST", "/v1/messages/count_tokens"): messages_handler.count_tokens,
         }
         # Paths with one trailing segment (an id): ``(method, "/v1/things/")`` answers
         # ``/v1/things/{id}``; the handler reads the id from the path. Looked up only when

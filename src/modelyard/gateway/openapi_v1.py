@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelyard.gateway.messages import openapi as messages_openapi
 from modelyard.openapi_errors import error_responses
 
 _P = "V1"  # component names are prefixed, apart from the admin API's schemas
@@ -429,6 +430,10 @@ PATHS: dict[str, dict[str, Any]] = {
         )
     },
 }
+
+
+PATHS.update(messages_openapi.PATHS)
+SCHEMAS.update(messages_openapi.SCHEMAS)
 
 
 def merge_into(document: dict[str, Any]) -> None:
