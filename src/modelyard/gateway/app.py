@@ -22,6 +22,7 @@ from modelyard.gateway import chat, media, models_list
 from modelyard.gateway.context import GatewayContext
 from modelyard.gateway.http_io import error_response, json_response
 from modelyard.gateway.messages import handler as messages_handler
+from modelyard.gateway.responses import handler as responses_handler
 from modelyard.request_ids import HEADER_BYTES, assign
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Gateway:
             ("POST", "/v1/embeddings"): media.embeddings,
             ("POST", "/v1/images/generations"): media.image_generations,
             ("POST", "/v1/images/edits"): media.image_edits,
+            ("POST", "/v1/responses"): responses_handler.create_response,
             ("POST", "/v1/messages"): messages_handler.messages,
             ("POST", "/v1/messages/count_tokens"): messages_handler.count_tokens,
         }
@@ -52,6 +54,8 @@ class Gateway:
         # ``/v1/things/{id}``; the handler reads the id from the path. Looked up only when
         # no fixed path matched.
         self.item_routes: dict[tuple[str, str], Handler] = {
+            ("GET", "/v1/responses/"): responses_handler.get_response,
+            ("DELETE", "/v1/responses/"): responses_handler.delete_response,
             ("GET", "/v1/models/"): models_list.get_model,
         }
         allowed: dict[str, list[str]] = {}

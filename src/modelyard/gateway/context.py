@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from modelyard.errors import ModelyardError, Unauthenticated
+from modelyard.gateway.responses.store import ResponseStore
 from modelyard.llm_types import Usage
 from modelyard.providers.http import UpstreamClient
 from modelyard.routing.budgets import BudgetGuard, Hold
@@ -35,6 +36,7 @@ class GatewayContext:
     quota: ImageQuota
     meter: Meter
     budgets: BudgetGuard
+    responses: ResponseStore  # stored /v1/responses (gateway.responses.store)
 
     async def authenticate(self, authorization: str | None) -> Caller:
         scheme, _, token = (authorization or "").partition(" ")
@@ -229,4 +231,5 @@ def gateway_context(services: Services) -> GatewayContext:
         quota=ImageQuota(services.sessions),
         meter=services.meter,
         budgets=services.budgets.guard,
+        responses=ResponseStore(services.sessions, services.settings.responses_retention_days),
     )
