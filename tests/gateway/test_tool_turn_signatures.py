@@ -122,7 +122,8 @@ def test_gemini_thought_signature_round_trips(
     client = sdk(ws)
     assistant = _call(client, slug, stream=stream)
     caller_id = assistant["tool_calls"][0]["id"]
-    assert tool_call_ids.decode(caller_id)[::2] == ("call_0", f"google:{identifier}")
+    upstream_id, _, origin = tool_call_ids.decode(caller_id)
+    assert (upstream_id[:5], upstream_id[-2:], origin) == ("call_", "_0", f"google:{identifier}")
     assert "Sunny" in _follow_up(client, slug, assistant, stream=stream)
     body = upstream_requests(fake, identifier)[-1]["body"]
     part = body["contents"][1]["parts"][0]

@@ -22,6 +22,7 @@ MAX_EMBEDDING_INPUTS = 2048
 MAX_TOKENS_PER_EMBEDDING_INPUT = 8192
 MAX_TOKENS_PER_EMBEDDING_REQUEST = 300_000
 MAX_IMAGE_PROMPT_CHARS = 32_000
+MAX_FILE_BYTES = 32 * 1024 * 1024  # one file or audio input in a chat message (decoded)
 INT64 = 2**63
 
 
@@ -244,4 +245,17 @@ def check_image_url(url: str, param: str) -> None:
             "image.",
             param=param,
             code="image_too_large",
+        )
+
+
+def check_data_url(url: str, param: str, what: str) -> None:
+    """A base64 data URL of a file or audio input, within ``MAX_FILE_BYTES`` decoded (413)."""
+    comma = url.find(",", 0, 256)
+    if comma == -1 or not url[:comma].endswith(";base64") or comma == len(url) - 1:
+        raise fail(param, "must be base64 data (data:<media type>;base64,<data>).")
+    if data_url_bytes(url) > MAX_FILE_BYTES:
+        raise PayloadTooLarge(
+            f"'{param}' is larger than {MAX_FILE_BYTES // 2**20} MB, the limit for {what}.",
+            param=param,
+            code="file_too_large",
         )

@@ -20,6 +20,7 @@ from modelyard.llm_types import (
     ToolCall,
     ToolSpec,
 )
+from modelyard.llm_types.chat import AudioPart, FilePart
 from modelyard.routing.tokens import estimate_text_tokens
 
 FORBIDDEN_KEYS = frozenset(
@@ -47,8 +48,20 @@ FORBIDDEN_KEYS = frozenset(
         "endpoint",
     }
 )
-# JSON schemas written by the caller may name properties anything at all.
-_FREE_FORM = frozenset({"parameters", "schema", "json_schema", "input_schema"})
+# JSON schemas written by the caller may name properties anything at all, and so may the
+# caller's own ``metadata`` tags (``{"endpoint": "/checkout"}`` is a tag, not an upstream).
+_FREE_FORM = frozenset({"parameters", "schema", "json_schema", "input_schema", "metadata"})
+# Pure hints: passed on where the upstream knows them (OpenAI, Azure), else left out.
+HINTS = (
+    "metadata",
+    "store",
+    "service_tier",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "safety_identifier",
+    "verbosity",
+)
+_HINT_KEYS = frozenset(HINTS)
 
 
 def refuse_upstream_overrides(value: Any, path: str = "") -> None:
@@ -107,7 +120,8 @@ def _positive_int(body: dict[str, Any], key: str) -> int | None:
     return value
 
 
-def _parts(content: Any, param: str) -> list[Part]:
+def _parts(content: Any, param: str, kinds: set[str] | None = None) -> list[Part]:
+    """The content parts; ``kinds`` collects ``"file"`` / ``"input_audio"`` when present."""
     if content is None:
         return []
     if isinstance(content, str):
@@ -132,11 +146,45 @@ def _parts(content: Any, param: str) -> list[Part]:
             if detail is not None and detail not in ("auto", "low", "high"):
                 raise _fail(f"{where}.image_url.detail", "must be one of auto, low, high.")
             parts.append(ImagePart(url, detail))
+        elif kind == "file" and kinds is not None:
+            parts.append(_file_part(part.get("file"), f"{where}.file"))
+            kinds.add("file")
+        elif kind == "input_audio" and kinds is not None:
+            parts.append(_audio_part(part.get("input_audio"), f"{where}.input_audio"))
+            kinds.add("input_audio")
         elif kind == "text":
             raise _fail(f"{where}.text", "must be a string.")
         else:
             raise _fail(f"{where}.type", f"content part type '{kind}' is not supported here.")
     return parts
+
+
+def _file_part(raw: Any, param: str) -> FilePart:
+    """A ``file`` part with inline ``file_data`` (a PDF data URL, or bare base64 of one)."""
+    if not isinstance(raw, dict):
+        raise _fail(param, "must be an object with file_data.")
+    data = raw.get("file_data")
+    if not isinstance(data, str) or not data:
+        if raw.get("file_id") is not None:
+            raise _fail(f"{param}.file_id", "is not supported: send the file as file_data.")
+        raise _fail(f"{param}.file_data", "is required (a data:application/pdf;base64 URL).")
+    if not data.startswith("data:"):
+        data = "data:application/pdf;base64," + data
+    bounds.check_data_url(data, f"{param}.file_data", "a file")
+    filename = raw.get("filename")
+    return FilePart(data, None, filename if isinstance(filename, str) else None)
+
+
+def _audio_part(raw: Any, param: str) -> AudioPart:
+    data = raw.get("data") if isinstance(raw, dict) else None
+    audio_format = raw.get("format") if isinstance(raw, dict) else None
+    if not isinstance(data, str) or not data:
+        raise _fail(f"{param}.data", "is required (base64 audio).")
+    if audio_format not in ("wav", "mp3"):
+        raise _fail(f"{param}.format", "must be one of wav, mp3.")
+    url = f"data:audio/{audio_format};base64,{data}"
+    bounds.check_data_url(url, f"{param}.data", "an audio input")
+    return AudioPart(url, None, audio_format)
 
 
 def _tool_calls(raw: Any, param: str) -> list[ToolCall]:
@@ -158,20 +206,31 @@ def _tool_calls(raw: Any, param: str) -> list[ToolCall]:
     return calls
 
 
-def _message(raw: Any, index: int) -> Message:
+def _message(raw: Any, index: int, kinds: set[str], legacy: list[str]) -> Message:
+    """One message; ``legacy`` holds the id of the latest legacy ``function_call``, which a
+    following ``function`` message answers."""
     param = f"messages[{index}]"
     if not isinstance(raw, dict):
         raise _fail(param, "must be an object.")
     role = raw.get("role")
     if role == "developer":
         role = "system"
+    if role == "function":  # legacy function result: a tool message answering the last call
+        return _function_result(raw, param, legacy)
     if role not in ("system", "user", "assistant", "tool"):
-        raise _fail(f"{param}.role", "must be one of system, developer, user, assistant, tool.")
-    message = Message(role=role, parts=_parts(raw.get("content"), f"{param}.content"))
+        raise _fail(
+            f"{param}.role", "must be one of system, developer, user, assistant, tool, function."
+        )
+    parts = _parts(raw.get("content"), f"{param}.content", kinds if role == "user" else None)
+    message = Message(role=role, parts=parts)
     if role in ("system", "tool") and message.has_images:
         raise _fail(f"{param}.content", f"{role} messages carry text only.")
     if role == "assistant":
         message.tool_calls = _tool_calls(raw.get("tool_calls"), f"{param}.tool_calls")
+        if raw.get("function_call") is not None and not message.tool_calls:
+            call = _legacy_call(raw["function_call"], f"{param}.function_call", index)
+            legacy.append(call.id)
+            message.tool_calls = [call]
     if role == "tool":
         tool_call_id = raw.get("tool_call_id")
         if not isinstance(tool_call_id, str) or not tool_call_id:
@@ -184,21 +243,57 @@ def _message(raw: Any, index: int) -> Message:
     return message
 
 
-def _tools(raw: Any) -> list[ToolSpec] | None:
+def _legacy_call(raw: Any, param: str, index: int) -> ToolCall:
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        raise _fail(f"{param}.name", "is required.")
+    arguments = raw.get("arguments", "{}")
+    if not isinstance(arguments, str):
+        raise _fail(f"{param}.arguments", "must be a JSON string.")
+    return ToolCall(f"call_fn{index}", raw["name"], arguments)
+
+
+def _function_result(raw: dict[str, Any], param: str, legacy: list[str]) -> Message:
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise _fail(f"{param}.name", "is required for function messages.")
+    content = raw.get("content")
+    if content is not None and not isinstance(content, str):
+        raise _fail(f"{param}.content", "must be a string.")
+    call_id = legacy[-1] if legacy else f"call_fn_{name}"
+    return Message(role="tool", parts=[TextPart(content or "")], tool_call_id=call_id, name=name)
+
+
+def _legacy_functions(raw: Any) -> list[ToolSpec]:
+    """Legacy ``functions`` as tools: ``[{"name", "description", "parameters"}]``."""
+    if not isinstance(raw, list):
+        raise _fail("functions", "must be a list.")
+    return _tools([{"type": "function", "function": f} for f in raw], "functions") or []
+
+
+def _legacy_choice(raw: Any) -> str | None:
+    if raw is None or raw in ("auto", "none"):
+        return raw  # type: ignore[no-any-return]
+    if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+        return raw["name"]  # type: ignore[no-any-return]
+    raise _fail("function_call", 'must be auto, none or {"name": ...}.')
+
+
+def _tools(raw: Any, param: str = "tools") -> list[ToolSpec] | None:
     if raw is None:
         return None
     if not isinstance(raw, list):
-        raise _fail("tools", "must be a list.")
+        raise _fail(param, "must be a list.")
     tools = []
     for index, tool in enumerate(raw):
         function = tool.get("function") if isinstance(tool, dict) else None
+        where = f"{param}[{index}].function" if param == "tools" else f"{param}[{index}]"
         if not isinstance(tool, dict) or tool.get("type", "function") != "function":
-            raise _fail(f"tools[{index}].type", "only function tools are supported.")
+            raise _fail(f"{param}[{index}].type", "only function tools are supported.")
         if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-            raise _fail(f"tools[{index}].function.name", "is required.")
+            raise _fail(f"{where}.name", "is required.")
         parameters = function.get("parameters") or {"type": "object", "properties": {}}
         if not isinstance(parameters, dict):
-            raise _fail(f"tools[{index}].function.parameters", "must be a JSON schema object.")
+            raise _fail(f"{where}.parameters", "must be a JSON schema object.")
         description = function.get("description")
         tools.append(
             ToolSpec(
@@ -225,8 +320,14 @@ def chat_request(body: dict[str, Any]) -> ChatRequest:
     raw_messages = body.get("messages")
     if not isinstance(raw_messages, list) or not raw_messages:
         raise _fail("messages", "must be a non-empty list.")
-    if body.get("n") not in (None, 1):
-        raise _fail("n", "only n=1 is supported.")
+    stream = body.get("stream") is True  # a boolean or absent (bounds.CHAT)
+    n = body.get("n") or 1
+    logprobs = body.get("logprobs") is True
+    top_logprobs = body.get("top_logprobs") if logprobs else None  # no effect without them
+    if stream and n > 1:
+        raise _fail("n", "more than one choice is not available with stream: true here.")
+    if stream and logprobs:
+        raise _fail("logprobs", "is not available with stream: true here; ask without stream.")
     stop = body.get("stop")
     if isinstance(stop, str):
         stop = [stop]
@@ -242,21 +343,40 @@ def chat_request(body: dict[str, Any]) -> ChatRequest:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise _fail("seed", "must be an integer.")
     parallel = body.get("parallel_tool_calls")
+    tools = _tools(body.get("tools")) or None
+    tool_choice = _tool_choice(body.get("tool_choice"))
+    if body.get("functions") is not None and tools is None:
+        tools = _legacy_functions(body["functions"]) or None
+        tool_choice = _legacy_choice(body.get("function_call"))
+    kinds: set[str] = set()
+    legacy: list[str] = []
+    messages = [_message(raw, i, kinds, legacy) for i, raw in enumerate(raw_messages)]
+    hints = None
+    if not _HINT_KEYS.isdisjoint(body):
+        hints = {key: body[key] for key in HINTS if body.get(key) is not None} or None
     return ChatRequest(
         model=_str(body, "model", "model") or "",
-        messages=[_message(raw, i) for i, raw in enumerate(raw_messages)],
+        messages=messages,
         max_tokens=max_tokens,
         temperature=_number(body, "temperature", 0, 2),
         top_p=_number(body, "top_p", 0, 1),
         stop=stop,
-        tools=_tools(body.get("tools")) or None,
-        tool_choice=_tool_choice(body.get("tool_choice")),
+        tools=tools,
+        tool_choice=tool_choice,
         parallel_tool_calls=parallel,
         response_format=response_format,
         reasoning_effort=_str(body, "reasoning_effort", "reasoning_effort"),
         seed=seed,
         user=_str(body, "user", "user"),
-        stream=body.get("stream") is True,  # a boolean or absent (bounds.CHAT)
+        stream=stream,
+        logprobs=logprobs,
+        top_logprobs=top_logprobs,
+        presence_penalty=body.get("presence_penalty"),  # checked by bounds.CHAT
+        frequency_penalty=body.get("frequency_penalty"),
+        logit_bias=body.get("logit_bias") or None,
+        n=n,
+        hints=hints,
+        part_kinds=frozenset(kinds) if kinds else None,
     )
 
 

@@ -37,9 +37,15 @@ def usage_dict(usage: Usage) -> dict[str, Any]:
     }
 
 
-def chat_completion(
-    answer: ChatResponse, model: str, created: int, *, show_reasoning: bool
-) -> dict[str, Any]:
+def completion_id(upstream_id: str) -> str:
+    """``chatcmpl-...`` always, as streams have: OpenAI's own id is kept, others' (``resp_``,
+    ``msg_``, Gemini's bare ids) are replaced, so callers see one shape whatever answered."""
+    if upstream_id.startswith("chatcmpl-"):
+        return upstream_id
+    return f"chatcmpl-{uuid.uuid4().hex}"
+
+
+def _message(answer: ChatResponse, show_reasoning: bool) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": answer.text or None}
     if not answer.tool_calls and message["content"] is None:
         message["content"] = ""
@@ -54,12 +60,34 @@ def chat_completion(
         ]
     if show_reasoning and answer.reasoning:
         message["reasoning_content"] = answer.reasoning
+    return message
+
+
+def _completion_choice(answer: ChatResponse, index: int, show_reasoning: bool) -> dict[str, Any]:
+    choice: dict[str, Any] = {
+        "index": index,
+        "message": _message(answer, show_reasoning),
+        "logprobs": answer.logprobs,
+        "finish_reason": answer.finish_reason,
+    }
+    return choice
+
+
+def chat_completion(
+    answer: ChatResponse, model: str, created: int, *, show_reasoning: bool
+) -> dict[str, Any]:
+    choices = [_completion_choice(answer, 0, show_reasoning)]
+    if answer.alternatives:  # n > 1
+        choices.extend(
+            _completion_choice(other, index, show_reasoning)
+            for index, other in enumerate(answer.alternatives, 1)
+        )
     return {
-        "id": answer.id,
+        "id": completion_id(answer.id),
         "object": "chat.completion",
         "created": created,
         "model": model,
-        "choices": [{"index": 0, "message": message, "finish_reason": answer.finish_reason}],
+        "choices": choices,
         "usage": usage_dict(answer.usage),
     }
 

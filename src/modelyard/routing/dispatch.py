@@ -131,11 +131,30 @@ def name_model(error: ModelyardError, slug: str) -> ModelyardError:
     return error
 
 
+_CARRIED_BY_DEFAULT = frozenset({"stop"})
+"""What a chat wire that declares no ``carries`` is taken to carry of ChatRequest.uncarried's
+answer-changing options."""
+
+
+def refuse_uncarried(wire: object, request: ChatRequest, slug: str) -> None:
+    """400 naming the parameter and the model when the wire would drop an option that changes
+    the answer (``logprobs`` to Anthropic, ``logit_bias`` to Gemini...): never accepted and lost."""
+    param = request.uncarried(getattr(wire, "carries", _CARRIED_BY_DEFAULT))
+    if param is not None:
+        raise BadRequest(
+            f"The model '{slug}' does not support '{param}' (its provider's API has no such "
+            "parameter); leave it out or choose another model.",
+            param=param,
+            code="unsupported_parameter",
+        )
+
+
 async def chat(
     client: UpstreamClient, model: ModelConfig, deployment: DeploymentConfig, request: ChatRequest
 ) -> ChatResponse:
     target = deployment.target
     wire = chat_wire(target.provider, responses_api=model.capabilities.responses_api)
+    refuse_uncarried(wire, request, model.slug)
     origin = origin_of(target.provider, target.model)
     request = strip_foreign_provider_data(request, origin)
     upstream = wire.build_chat(request.replaced(model=target.model, stream=False), target)
@@ -158,6 +177,7 @@ async def chat_stream(
     """
     target = deployment.target
     wire = chat_wire(target.provider, responses_api=model.capabilities.responses_api)
+    refuse_uncarried(wire, request, model.slug)
     origin = origin_of(target.provider, target.model)
     request = strip_foreign_provider_data(request, origin)
     upstream = wire.build_chat(request.replaced(model=target.model, stream=True), target)

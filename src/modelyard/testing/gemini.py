@@ -5,7 +5,11 @@ complete ``usageMetadata`` on the last chunk), ``embedContent``, ``batchEmbedCon
 ``countTokens``. Zero ``cachedContentTokenCount`` / ``thoughtsTokenCount`` are left out, as
 Gemini does, so adapters must cope with their absence. A thinking model's function calls carry
 a ``thoughtSignature``, and a follow-up must send it back, as Gemini 3 demands
-(:mod:`.signatures`).
+(:mod:`.signatures`). Function arguments follow ``parameters`` or ``parametersJsonSchema``;
+``responseMimeType: application/json`` answers JSON that fits ``responseSchema`` /
+``responseJsonSchema``; ``responseLogprobs`` adds ``logprobsResult`` (``logprobs``
+alternatives a position) and ``candidateCount`` gives that many candidates. Documents and
+audio (``inlineData`` of any media type) count as an image does.
 """
 
 from __future__ import annotations
@@ -156,7 +160,7 @@ def build_response(request: FakeRequest, model: str) -> dict[str, Any]:
     finish = "STOP"
     function = _function(body, last_text if plain else "")
     if function is not None:
-        args = tool_arguments(function.get("parameters"))
+        args = tool_arguments(function.get("parameters") or function.get("parametersJsonSchema"))
         name = function.get("name", "")
         call: dict[str, Any] = {"functionCall": {"name": name, "args": args}}
         if thinks:
@@ -164,7 +168,11 @@ def build_response(request: FakeRequest, model: str) -> dict[str, Any]:
         parts.append(call)
         candidates += text_tokens(len(orjson.dumps(args)))
     else:
-        answer, cut = truncate(echo_answer(last_text), int_or_none(config.get("maxOutputTokens")))
+        answer = _json_answer(config, echo_answer(last_text))
+        cut = False
+        if answer is None:
+            limit = int_or_none(config.get("maxOutputTokens"))
+            answer, cut = truncate(echo_answer(last_text), limit)
         parts.append({"text": answer})
         candidates += count_words(answer)
         finish = "MAX_TOKENS" if cut else "STOP"
@@ -182,14 +190,45 @@ def build_response(request: FakeRequest, model: str) -> dict[str, Any]:
         usage["cachedContentTokenCount"] = prompt // 2
     if thoughts:
         usage["thoughtsTokenCount"] = thoughts
+    count = int_or_none(config.get("candidateCount")) or 1
+    if count > 1:
+        usage["candidatesTokenCount"] = candidates * count
+        usage["totalTokenCount"] = prompt + candidates * count + thoughts
+    candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}}
+    candidate["finishReason"] = finish
+    if config.get("responseLogprobs") is True:
+        text = "".join(p["text"] for p in parts if "text" in p and not p.get("thought"))
+        candidate["logprobsResult"] = _logprobs(text, int_or_none(config.get("logprobs")) or 0)
     return {
-        "candidates": [
-            {"content": {"role": "model", "parts": parts}, "finishReason": finish, "index": 0}
-        ],
+        "candidates": [{**candidate, "index": index} for index in range(count)],
         "usageMetadata": usage,
         "modelVersion": model,
         "responseId": request.digest,
     }
+
+
+def _json_answer(config: dict[str, Any], fallback: str) -> str | None:
+    """JSON text fitting the response schema, when the request asks for JSON (else None)."""
+    if config.get("responseMimeType") != "application/json":
+        return None
+    schema = config.get("responseJsonSchema") or config.get("responseSchema")
+    if isinstance(schema, dict):
+        return orjson.dumps(tool_arguments(schema)).decode()
+    return orjson.dumps({"answer": fallback}).decode()
+
+
+def _logprobs(text: str, top: int) -> dict[str, Any]:
+    """``logprobsResult``: a chosen candidate a word (the i-th -0.01 * (i + 1)), and ``top``
+    candidates a position (the chosen word first)."""
+    chosen = []
+    tops = []
+    for index, piece in enumerate(pieces(text)):
+        value = -0.01 * (index + 1)
+        chosen.append({"token": piece, "logProbability": value})
+        alternatives = [{"token": piece, "logProbability": value}]
+        alternatives += [{"token": f"alt{n}", "logProbability": value - n} for n in range(1, top)]
+        tops.append({"candidates": alternatives[:top]})
+    return {"topCandidates": tops, "chosenCandidates": chosen}
 
 
 def stream_chunks(response: dict[str, Any]) -> list[dict[str, Any]]:

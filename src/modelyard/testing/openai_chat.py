@@ -2,7 +2,9 @@
 
 One ``plan`` of the answer (text, reasoning, tool call, usage) is built from the request and
 then rendered either as one ``chat.completion`` body or as the real chunk stream, so the two
-always agree.
+always agree. A ``response_format`` json_schema is answered with JSON that fits it (json_object
+with ``{"answer": ...}``); ``logprobs`` (with ``top_logprobs`` alternatives) come back on the
+choice; ``n`` gives that many choices, the completion tokens counted for each.
 """
 
 from __future__ import annotations
@@ -29,7 +31,13 @@ from modelyard.testing.content import (
     truncate,
     wants_tool,
 )
-from modelyard.testing.openai_common import content_parts, headers, named_tool
+from modelyard.testing.openai_common import (
+    content_parts,
+    headers,
+    logprobs_of,
+    named_tool,
+    schema_answer,
+)
 
 FINGERPRINT = "fp_fake"
 OPENAI_SSE = b"text/event-stream; charset=utf-8"
@@ -55,6 +63,8 @@ class Plan:
     tool_call: ToolCall | None
     finish_reason: str
     usage: dict[str, Any]
+    choices: int = 1
+    logprobs: dict[str, Any] | None = None
 
 
 def plan(request: FakeRequest, model: str) -> Plan:
@@ -83,11 +93,16 @@ def plan(request: FakeRequest, model: str) -> Plan:
         limit = int_or_none(body.get("max_completion_tokens"))
         if limit is None:
             limit = int_or_none(body.get("max_tokens"))
-        text, cut = truncate(echo_answer(last_text), limit)
+        answer = echo_answer(last_text)
+        text = schema_answer(body.get("response_format"), answer)
+        if text is None:
+            text, cut = truncate(answer, limit)
     reasoning_tokens = count_words(reasoning) if reasoning else 0
     completion = reasoning_tokens + (count_words(text) if text is not None else 0)
     if tool_call is not None:
         completion += text_tokens(len(tool_call.arguments))
+    choices = int_or_none(body.get("n")) or 1
+    completion *= choices
     usage = {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
@@ -104,7 +119,10 @@ def plan(request: FakeRequest, model: str) -> Plan:
         },
     }
     finish = "tool_calls" if tool_call else "length" if cut else "stop"
-    return Plan(text, reasoning, tool_call, finish, usage)
+    logprobs = None
+    if body.get("logprobs") is True:
+        logprobs = logprobs_of(text or "", int_or_none(body.get("top_logprobs")) or 0)
+    return Plan(text, reasoning, tool_call, finish, usage, choices, logprobs)
 
 
 def _tool_call(request: FakeRequest, body: Any, last_role: str, last_text: str) -> ToolCall | None:
@@ -159,7 +177,7 @@ def handle(request: FakeRequest, model: str, azure: bool = False) -> Reply:
     choice: dict[str, Any] = {
         "index": 0,
         "message": message,
-        "logprobs": None,
+        "logprobs": answer.logprobs,
         "finish_reason": answer.finish_reason,
     }
     data: dict[str, Any] = {
@@ -167,13 +185,14 @@ def handle(request: FakeRequest, model: str, azure: bool = False) -> Reply:
         "object": "chat.completion",
         "created": CREATED,
         "model": model,
-        "choices": [choice],
+        "choices": [{**choice, "index": index} for index in range(answer.choices)],
         "usage": answer.usage,
         "service_tier": "default",
         "system_fingerprint": FINGERPRINT,
     }
     if azure:
-        choice["content_filter_results"] = AZURE_FILTERS
+        for item in data["choices"]:
+            item["content_filter_results"] = AZURE_FILTERS
         data["prompt_filter_results"] = AZURE_PROMPT_FILTERS
     return json_reply(200, data, headers(request))
 

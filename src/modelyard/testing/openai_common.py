@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from modelyard.testing.asgi import FakeRequest, Header, Reply, json_reply
+from modelyard.testing.content import pieces, tool_arguments
 from modelyard.testing.faults import retry_headers, status_text
 
 _RATE_LIMIT_HEADERS: list[Header] = [
@@ -76,8 +79,8 @@ def content_parts(content: Any) -> tuple[list[str], int]:
             if not isinstance(part, dict):
                 continue
             kind = part.get("type")
-            if kind in _IMAGE_PARTS:
-                images += 1
+            if kind in _IMAGE_PARTS or kind in _MEDIA_PARTS:
+                images += 1  # documents and audio count as an image does
             elif isinstance(part.get("text"), str):
                 texts.append(part["text"])
             elif isinstance(part.get("refusal"), str):
@@ -86,6 +89,7 @@ def content_parts(content: Any) -> tuple[list[str], int]:
 
 
 _IMAGE_PARTS = frozenset({"image_url", "input_image", "image"})
+_MEDIA_PARTS = frozenset({"file", "input_audio"})
 
 
 def named_tool(tool_choice: Any) -> str | None:
@@ -95,3 +99,42 @@ def named_tool(tool_choice: Any) -> str | None:
     function = tool_choice.get("function")
     name = function.get("name") if isinstance(function, dict) else tool_choice.get("name")
     return name if isinstance(name, str) else None
+
+
+def schema_answer(response_format: Any, fallback: str) -> str | None:
+    """The JSON text a ``response_format`` asks for (None for plain text): an object that fits
+    a ``json_schema`` (one value per property), or ``{"answer": fallback}`` for json_object."""
+    if not isinstance(response_format, dict):
+        return None
+    kind = response_format.get("type")
+    if kind == "json_schema":
+        wrapper = response_format.get("json_schema")
+        schema = wrapper.get("schema") if isinstance(wrapper, dict) else None
+        return orjson.dumps(tool_arguments(schema)).decode()
+    if kind == "json_object":
+        return orjson.dumps({"answer": fallback}).decode()
+    return None
+
+
+def logprobs_of(text: str, top: int) -> dict[str, Any]:
+    """Chat Completions ``logprobs`` for ``text``: one entry per word, deterministic values
+    (the i-th word -0.01 * (i + 1)), each with ``top`` alternatives (the word first)."""
+    content = []
+    for index, piece in enumerate(pieces(text)):
+        value = -0.01 * (index + 1)
+        alternatives = [
+            {"token": piece, "logprob": value, "bytes": list(piece.encode())},
+            *(
+                {"token": f"alt{n}", "logprob": value - n, "bytes": list(f"alt{n}".encode())}
+                for n in range(1, top)
+            ),
+        ][:top]
+        content.append(
+            {
+                "token": piece,
+                "logprob": value,
+                "bytes": list(piece.encode()),
+                "top_logprobs": alternatives,
+            }
+        )
+    return {"content": content, "refusal": None}

@@ -73,11 +73,13 @@ def test_round_trip_tool_call_and_result(fake: FakeProvider, http: httpx.Client)
     built = CHAT_WIRE.build_chat(chat(ask, tools=[WEATHER]), target(base_url=fake.url))
     first = CHAT_WIRE.parse_chat(send(http, built).content)
     assert first.finish_reason == "tool_calls"
-    assert first.tool_calls == [ToolCall("call_0", "get_weather", '{"city":"Paris"}')]
+    call_id = first.tool_calls[0].id  # unique per answer: call_<responseId>_<n>
+    assert call_id.startswith("call_") and call_id.endswith("_0") and call_id != "call_0"
+    assert first.tool_calls == [ToolCall(call_id, "get_weather", '{"city":"Paris"}')]
     follow_up = chat(
         ask,
         Message("assistant", tool_calls=first.tool_calls),
-        Message("tool", [TextPart('{"temp":21}')], tool_call_id="call_0"),
+        Message("tool", [TextPart('{"temp":21}')], tool_call_id=call_id),
         tools=[WEATHER],
     )
     second = CHAT_WIRE.parse_chat(
@@ -137,7 +139,9 @@ def test_round_trip_stream_tool_call_and_length(fake: FakeProvider, http: httpx.
     streamed = stream_chat(http, CHAT_WIRE.build_chat(request, target(base_url=fake.url)))
     events = streamed.events
     assert streamed.finished
-    assert ToolCallDelta(0, "call_0", "get_weather", '{"city":"Paris"}') in events
+    [call] = [e for e in events if isinstance(e, ToolCallDelta)]
+    assert call.id is not None and call.id.startswith("call_") and call.id.endswith("_0")
+    assert (call.index, call.name, call.arguments) == (0, "get_weather", '{"city":"Paris"}')
     assert Finish("tool_calls") in events
     request = chat(user("a b c d e f"), max_tokens=2, stream=True)
     events = stream_chat(http, CHAT_WIRE.build_chat(request, target(base_url=fake.url))).events

@@ -35,8 +35,13 @@ class GeminiEmbeddingWire:
         for text in request.inputs:
             if not isinstance(text, str):
                 raise BadRequest(
-                    "Token-array input is not supported: Gemini embeddings take text input",
+                    "Token-array input is not supported: Gemini embeddings take text input, and "
+                    "token ids are OpenAI's (tiktoken), which Gemini cannot read. Send the "
+                    "texts themselves; with LangChain's OpenAIEmbeddings set "
+                    "check_embedding_ctx_length=False (or tiktoken_enabled=False), which "
+                    "sends text instead of token arrays.",
                     param="input",
+                    code="token_input_not_supported",
                 )
             item: dict[str, Any] = {"model": model, "content": {"parts": [{"text": text}]}}
             if request.dimensions is not None:

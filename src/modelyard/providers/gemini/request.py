@@ -5,7 +5,11 @@
   (tool results and the user message after them, parallel tool results), as Gemini wants the
   answers to one turn's function calls together.
 - Images: data URLs as ``inlineData``, other URLs as ``fileData`` (media type from the
-  extension, ``image/jpeg`` when it says nothing).
+  extension, ``image/jpeg`` when it says nothing). Documents (PDF ``file`` parts) and
+  ``input_audio`` are data URLs too: ``inlineData`` with their own media type.
+- ``presence_penalty`` / ``frequency_penalty``, ``logprobs`` / ``top_logprobs``
+  (``responseLogprobs`` / ``logprobs``) and ``n`` (``candidateCount``) go in
+  ``generationConfig``; the answer's ``logprobsResult`` comes back in OpenAI's shape.
 - Assistant tool calls become ``functionCall`` parts. Their arguments should be a JSON object;
   anything else is replayed as ``{"arguments": <the raw text>}`` rather than failing the call.
   Gemini 3 refuses replayed function calls of the current turn without the ``thoughtSignature``
@@ -172,6 +176,16 @@ def generation_config(request: ChatRequest) -> dict[str, Any]:
         config["stopSequences"] = request.stop
     if request.seed is not None:
         config["seed"] = request.seed
+    if request.presence_penalty is not None:
+        config["presencePenalty"] = request.presence_penalty
+    if request.frequency_penalty is not None:
+        config["frequencyPenalty"] = request.frequency_penalty
+    if request.logprobs:
+        config["responseLogprobs"] = True
+        if request.top_logprobs is not None:
+            config["logprobs"] = request.top_logprobs
+    if request.n != 1:
+        config["candidateCount"] = request.n
     config.update(response_format(request.response_format))
     thinking: dict[str, Any] = {}
     if request.reasoning_effort in THINKING_BUDGETS:

@@ -61,6 +61,8 @@ class Chunk:
     has_candidates: bool = False
     response_id: str = ""
     model: str = ""
+    logprobs: dict[str, Any] | None = None  # OpenAI's shape, from ``logprobsResult``
+    candidate_count: int = 0
 
     @property
     def ended(self) -> bool:
@@ -68,8 +70,9 @@ class Chunk:
         return self.finish is not None or self.block_reason is not None
 
 
-def read_chunk(document: dict[str, Any], first_call: int = 0) -> Chunk:
-    """Read one response; its function calls are numbered from ``first_call``."""
+def read_chunk(document: dict[str, Any], first_call: int = 0, candidate_index: int = 0) -> Chunk:
+    """Read one response (its candidate ``candidate_index``); its function calls are numbered
+    from ``first_call``."""
     error = document.get("error")
     if error is not None:
         raise stream_error(error)
@@ -88,7 +91,10 @@ def read_chunk(document: dict[str, Any], first_call: int = 0) -> Chunk:
     if not candidates:
         return chunk
     chunk.has_candidates = True
-    candidate: dict[str, Any] = candidates[0]
+    chunk.candidate_count = len(candidates)
+    candidate: dict[str, Any] = candidates[min(candidate_index, len(candidates) - 1)]
+    if candidate.get("logprobsResult") is not None:
+        chunk.logprobs = read_logprobs(candidate["logprobsResult"])
     finish = candidate.get("finishReason")
     if finish is not None and not isinstance(finish, str):
         malformed("finishReason is not a string")
@@ -125,6 +131,9 @@ def _read_part(part: Any, chunk: Chunk, first_call: int) -> None:
             malformed("functionCall.args is not an object")
         number = first_call + sum(isinstance(p, ToolCall) for p in chunk.pieces)
         call_id = call.get("id")
+        if not (isinstance(call_id, str) and call_id) and chunk.response_id:
+            # Unique per answer, so a tool loop's calls never share an id (not call_0 each turn)
+            call_id = f"call_{chunk.response_id[:32]}_{number}"
         signature = part.get("thoughtSignature")
         chunk.pieces.append(
             ToolCall(
@@ -142,6 +151,37 @@ def _read_part(part: Any, chunk: Chunk, first_call: int) -> None:
             malformed("inlineData has no data")
         media_type = data.get("mimeType")
         chunk.images.append((media_type if isinstance(media_type, str) else "", data["data"]))
+
+
+def _logprob(entry: Any) -> dict[str, Any]:
+    token = entry.get("token") if isinstance(entry, dict) else None
+    value = entry.get("logProbability") if isinstance(entry, dict) else None
+    token = token if isinstance(token, str) else ""
+    return {
+        "token": token,
+        "logprob": float(value) if isinstance(value, int | float) else 0.0,
+        "bytes": list(token.encode()),
+    }
+
+
+def read_logprobs(result: Any) -> dict[str, Any] | None:
+    """Gemini's ``logprobsResult`` (chosen tokens, each position's top candidates) in OpenAI's
+    ``{"content": [{"token", "logprob", "bytes", "top_logprobs"}]}`` shape."""
+    if not isinstance(result, dict):
+        return None
+    chosen = result.get("chosenCandidates")
+    top = result.get("topCandidates")
+    chosen = chosen if isinstance(chosen, list) else []
+    top = top if isinstance(top, list) else []
+    content = []
+    for position, entry in enumerate(chosen):
+        item = _logprob(entry)
+        alternatives = top[position].get("candidates") if position < len(top) else None
+        if not isinstance(alternatives, list):
+            alternatives = []
+        item["top_logprobs"] = [_logprob(alt) for alt in alternatives]
+        content.append(item)
+    return {"content": content, "refusal": None}
 
 
 def read_usage(metadata: Any) -> Usage | None:

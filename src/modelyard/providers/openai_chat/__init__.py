@@ -19,8 +19,14 @@ decides URL and auth. The pieces:
   usage-only chunk, an in-stream ``{"error": ...}``).
 - :mod:`.common` holds the JSON and error-body helpers every OpenAI wire module shares.
 
+Carried besides the basics: ``logprobs``/``top_logprobs`` (the answer's ``choices[].logprobs``
+comes back), ``presence_penalty``, ``frequency_penalty``, ``logit_bias``, ``n`` (every choice
+is read), ``file`` and ``input_audio`` parts; the pure hints (``store``, ``metadata``,
+``service_tier``, ``prompt_cache_key``, ``safety_identifier``, ``verbosity``) only to OpenAI
+and Azure, as other servers refuse fields they do not know.
+
 Known limits: earlier reasoning is not sent back (DeepSeek refuses ``reasoning_content`` in
-input messages), and only the first choice is read (the internal request has no ``n``).
+input messages).
 """
 
 from __future__ import annotations
@@ -35,6 +41,22 @@ from modelyard.providers.openai_chat.stream import ChatStreamDecoder
 
 class OpenAIChatWire:
     """Chat Completions as a :class:`~modelyard.providers.base.ChatWire`."""
+
+    # The answer-changing options this wire carries (ChatRequest.uncarried refuses the rest).
+    carries = frozenset(
+        {
+            "logprobs",
+            "top_logprobs",
+            "presence_penalty",
+            "frequency_penalty",
+            "logit_bias",
+            "n",
+            "seed",
+            "stop",
+            "file",
+            "input_audio",
+        }
+    )
 
     def build_chat(self, request: ChatRequest, target: Target) -> UpstreamRequest:
         return build_chat(request, target)

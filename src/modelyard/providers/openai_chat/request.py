@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelyard.llm_types import ChatRequest, ImagePart, Message, TextPart, ToolSpec
+from modelyard.llm_types.chat import AudioPart, FilePart
 from modelyard.providers.base import Target, UpstreamRequest
 
 OPERATION = "chat/completions"
@@ -20,12 +21,13 @@ class _Dialect:
     stream_options: bool = True
     user: bool = True
     message_names: bool = True
+    hints: bool = False  # store, metadata, service_tier, prompt_cache_key... (OpenAI's own)
 
 
 _DEFAULT = _Dialect()
 _DIALECTS: dict[str, _Dialect] = {
-    "openai": _Dialect(max_tokens_field="max_completion_tokens"),
-    "azure": _Dialect(max_tokens_field="max_completion_tokens"),
+    "openai": _Dialect(max_tokens_field="max_completion_tokens", hints=True),
+    "azure": _Dialect(max_tokens_field="max_completion_tokens", hints=True),
     "mistral": _Dialect(
         seed_field="random_seed", stream_options=False, user=False, message_names=False
     ),
@@ -54,6 +56,16 @@ def build_chat(request: ChatRequest, target: Target) -> UpstreamRequest:
     _put(body, dialect.seed_field, request.seed)
     if dialect.user:
         _put(body, "user", request.user)
+    if request.logprobs:
+        body["logprobs"] = True
+        _put(body, "top_logprobs", request.top_logprobs)
+    _put(body, "presence_penalty", request.presence_penalty)
+    _put(body, "frequency_penalty", request.frequency_penalty)
+    _put(body, "logit_bias", request.logit_bias)
+    if request.n != 1:
+        body["n"] = request.n
+    if request.hints and dialect.hints:
+        body.update(request.hints)
     if request.stream:
         body["stream"] = True
         if dialect.stream_options:  # without it there is no usage in the stream at all
@@ -93,6 +105,15 @@ def _message(message: Message, dialect: _Dialect) -> dict[str, Any]:
 def _part(part: TextPart | ImagePart) -> dict[str, Any]:
     if isinstance(part, TextPart):
         return {"type": "text", "text": part.text}
+    if isinstance(part, FilePart):
+        file: dict[str, Any] = {"file_data": part.url}
+        _put(file, "filename", part.filename)
+        return {"type": "file", "file": file}
+    if isinstance(part, AudioPart):
+        return {
+            "type": "input_audio",
+            "input_audio": {"data": part.data()[1], "format": part.format},
+        }
     image: dict[str, Any] = {"url": part.url}
     _put(image, "detail", part.detail)
     return {"type": "image_url", "image_url": image}

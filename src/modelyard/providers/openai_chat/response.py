@@ -37,7 +37,23 @@ def parse_chat(body: bytes) -> ChatResponse:
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise malformed("the answer has no choices", WHO)
-    choice = choices[0]
+    answer = _choice(choices[0], data)
+    answer.usage = chat_usage(data.get("usage"))
+    if len(choices) > 1:  # n > 1: the other choices, in their index order
+        rest = sorted(
+            (c for c in choices[1:] if isinstance(c, dict)),
+            key=_index,
+        )
+        answer.alternatives = [_choice(choice, data) for choice in rest]
+    return answer
+
+
+def _index(choice: dict[str, Any]) -> int:
+    index = choice.get("index")
+    return index if isinstance(index, int) else 0
+
+
+def _choice(choice: dict[str, Any], data: dict[str, Any]) -> ChatResponse:
     message = choice.get("message")
     if not isinstance(message, dict):
         raise malformed("the choice has no message", WHO)
@@ -48,14 +64,16 @@ def parse_chat(body: bytes) -> ChatResponse:
     calls = message.get("tool_calls") or []
     if not isinstance(calls, list):
         raise malformed("tool_calls is not a list", WHO)
+    logprobs = choice.get("logprobs")
     return ChatResponse(
         id=as_str(data.get("id")),
         model=as_str(data.get("model")),
         text=text,
-        usage=chat_usage(data.get("usage")),
+        usage=Usage(),
         finish_reason=finish_reason(choice.get("finish_reason")),
         tool_calls=[_tool_call(call, index) for index, call in enumerate(calls)],
         reasoning=reasoning or None,
+        logprobs=logprobs if isinstance(logprobs, dict) else None,
     )
 
 
