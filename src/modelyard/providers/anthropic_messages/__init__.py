@@ -12,8 +12,9 @@ Signed thinking blocks travel on the tool calls they preceded (``ToolCall.provid
 go back with them while thinking is on. Known limits: thinking before a plain text answer is not
 kept; thinking is left off where Anthropic would refuse it (a tool loop whose last tool calls
 came back without their thinking block, a prefilled assistant message, a forced tool choice);
-``response_format``, ``seed`` and ``ImagePart.detail`` have no Messages API equivalent here and
-are not sent.
+``seed`` and ``ImagePart.detail`` have no Messages API equivalent and are not sent.
+``response_format`` is structured output (``output_config.format``); ``cache_control`` markers
+of text parts and tools go on their blocks; ``top_k`` is carried.
 """
 
 from __future__ import annotations
