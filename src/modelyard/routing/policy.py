@@ -47,7 +47,7 @@ def shape_chat(model: ModelConfig, request: ChatRequest) -> tuple[ChatRequest, i
         max_tokens = min(max_tokens or room, room)
     shaped = request.replaced(
         max_tokens=max_tokens,
-        include_reasoning=caps.always_show_reasoning,
+        include_reasoning=request.include_reasoning or caps.always_show_reasoning,
         temperature=request.temperature if caps.temperature else None,
         top_p=request.top_p if caps.temperature else None,
     )
