@@ -90,7 +90,7 @@ def test_documented_bounds_are_the_gateways(ws: Workspace, fake: FakeProvider) -
     refused = [
         ({"model": chat["slug"], "messages": []}, "messages"),
         ({"model": chat["slug"], "messages": hi, "temperature": 3}, "temperature"),
-        ({"model": chat["slug"], "messages": hi, "n": 2}, "n"),
+        ({"model": chat["slug"], "messages": hi, "n": 129}, "n"),
         ({"model": chat["slug"], "messages": [{"role": "tool", "content": "x"}]}, None),
     ]
     root = {**schema, "components": doc["components"]}

@@ -80,6 +80,34 @@ def _message(role: list[str], content: dict[str, Any], **extra: Any) -> dict[str
     }
 
 
+_INTEGER = {"type": "integer"}
+_FILE_PART: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "file"],
+    "description": "A document (PDF) as file_data (a data: URL); carried to OpenAI-chat and "
+    "Gemini models, a 400 naming it for models whose API takes none.",
+    "properties": {
+        "type": {"const": "file"},
+        "file": {
+            "type": "object",
+            "required": ["file_data"],
+            "properties": {"file_data": {"type": "string"}, "filename": {"type": "string"}},
+        },
+    },
+}
+_AUDIO_PART: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "input_audio"],
+    "properties": {
+        "type": {"const": "input_audio"},
+        "input_audio": {
+            "type": "object",
+            "required": ["data", "format"],
+            "properties": {"data": {"type": "string"}, "format": {"enum": ["wav", "mp3"]}},
+        },
+    },
+}
+
 _MESSAGE: dict[str, Any] = {
     "oneOf": [
         _message(["system", "developer"], _TEXT_CONTENT),
@@ -88,7 +116,10 @@ _MESSAGE: dict[str, Any] = {
             {
                 "anyOf": [
                     {"type": "string"},
-                    {"type": "array", "items": {"anyOf": [_TEXT_PART, _IMAGE_PART]}},
+                    {
+                        "type": "array",
+                        "items": {"anyOf": [_TEXT_PART, _IMAGE_PART, _FILE_PART, _AUDIO_PART]},
+                    },
                 ]
             },
         ),
@@ -100,8 +131,14 @@ _MESSAGE: dict[str, Any] = {
                 "content": {"anyOf": [_TEXT_CONTENT, {"type": "null"}]},
                 "name": {"type": "string"},
                 "tool_calls": {"type": "array", "items": _TOOL_CALL},
+                "function_call": {"type": "object", "description": "legacy: one tool call"},
             },
         },
+        _message(
+            ["function"],
+            _TEXT_CONTENT,
+            required=["name"],
+        ),
         _message(
             ["tool"],
             _TEXT_CONTENT,
@@ -150,7 +187,29 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "max_completion_tokens": _nullable({"type": "integer", "minimum": 1}),
             "temperature": _nullable({"type": "number", "minimum": 0, "maximum": 2}),
             "top_p": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
-            "n": _nullable({"type": "integer", "minimum": 1, "maximum": 1}),
+            "n": _nullable(
+                {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 128,
+                    "description": "more than 1: OpenAI-chat and Gemini models, not streamed",
+                }
+            ),
+            "logprobs": _nullable({"type": "boolean", "description": "not streamed"}),
+            "top_logprobs": _nullable({"type": "integer", "minimum": 0, "maximum": 20}),
+            "presence_penalty": _nullable({"type": "number", "minimum": -2, "maximum": 2}),
+            "frequency_penalty": _nullable({"type": "number", "minimum": -2, "maximum": 2}),
+            "logit_bias": _nullable(
+                {"type": "object", "additionalProperties": {"type": "integer"}}
+            ),
+            "functions": {"type": "array", "description": "legacy: taken as tools"},
+            "function_call": {"description": "legacy: taken as tool_choice"},
+            "metadata": {
+                "type": "object",
+                "description": "a pure hint, like store, service_tier, prompt_cache_key, "
+                "safety_identifier and verbosity: sent to OpenAI and Azure, left out elsewhere",
+            },
+            "store": _nullable({"type": "boolean"}),
             "stop": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
             "stream": _nullable({"type": "boolean"}),
             "stream_options": {
@@ -205,6 +264,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "properties": {
                         "index": {"type": "integer"},
                         "finish_reason": {"type": ["string", "null"]},
+                        "logprobs": {"type": ["object", "null"]},
                         "message": {
                             "type": "object",
                             "required": ["role"],
@@ -328,24 +388,22 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["object", "data"],
         "properties": {
             "object": {"const": "list"},
-            "data": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["id", "object", "created", "owned_by", "kind"],
-                    "description": "OpenAI's model object plus Modelyard's own fields.",
-                    "properties": {
-                        "id": {"type": "string", "description": "the slug to call it by"},
-                        "object": {"const": "model"},
-                        "created": {"type": "integer"},
-                        "owned_by": {"type": "string"},
-                        "kind": {"enum": ["completion", "image", "embedding", "assistant"]},
-                        "display_name": {"type": "string"},
-                        "region": {"type": ["string", "null"]},
-                        "capabilities": {"type": "object"},
-                    },
-                },
-            },
+            "data": {"type": "array", "items": _ref("Model")},
+        },
+    },
+    "Model": {
+        "type": "object",
+        "required": ["id", "object", "created", "owned_by", "kind"],
+        "description": "OpenAI's model object plus Modelyard's own fields.",
+        "properties": {
+            "id": {"type": "string", "description": "the slug to call it by"},
+            "object": {"const": "model"},
+            "created": {"type": "integer"},
+            "owned_by": {"type": "string"},
+            "kind": {"enum": ["completion", "image", "embedding", "assistant"]},
+            "display_name": {"type": "string"},
+            "region": {"type": ["string", "null"]},
+            "capabilities": {"type": "object"},
         },
     },
 }
@@ -391,6 +449,19 @@ PATHS: dict[str, dict[str, Any]] = {
             _json("ModelList"),
             errors=(401, 500),
         )
+    },
+    "/v1/models/{model}": {
+        "get": {
+            **_operation(
+                "v1_retrieve_model",
+                "One model or assistant, as in the list (404 when the caller may not use it)",
+                _json("Model"),
+                errors=(401, 404, 500),
+            ),
+            "parameters": [
+                {"name": "model", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+        }
     },
     "/v1/chat/completions": {
         "post": _operation(
