@@ -1,0 +1,38 @@
+"""The response store on the real database: per user, retention, purge on write."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from modelyard.gateway.responses.store import ResponseStore
+from modelyard.storage.tables import StoredResponseRow
+from tests.support import Workspace
+
+
+def test_retention_hides_and_purges_old_responses(ws: Workspace) -> None:
+    services = ws.server.services
+    now = datetime.now(UTC)
+    clock = [now - timedelta(days=3)]
+    store = ResponseStore(services.sessions, retention_days=2, clock=lambda: clock[0])
+    old = {"id": f"resp_old{ws.id[-8:]}", "output": []}
+    new = {"id": f"resp_new{ws.id[-8:]}", "output": []}
+    items = [{"type": "message", "role": "user", "content": "hi"}]
+
+    asyncio.run(store.save(ws.id, ws.owner_id, items, old))
+    stored = asyncio.run(store.load(ws.id, ws.owner_id, old["id"]))
+    assert stored is not None and stored.input_items == items and stored.response == old
+    member_id, _ = ws.add_user("member")
+    assert asyncio.run(store.load(ws.id, member_id, old["id"])) is None  # not theirs
+    assert asyncio.run(store.delete(ws.id, member_id, old["id"])) is False
+
+    clock[0] = now  # three days later: past the retention
+    assert asyncio.run(store.load(ws.id, ws.owner_id, old["id"])) is None
+    store._purged_at = float("-inf")  # due for a purge on the next write
+    asyncio.run(store.save(ws.id, ws.owner_id, items, new))
+    with services.session() as session:
+        ids = set(session.scalars(select(StoredResponseRow.id)))
+    assert old["id"] not in ids and new["id"] in ids
+    assert asyncio.run(store.delete(ws.id, ws.owner_id, new["id"])) is True
