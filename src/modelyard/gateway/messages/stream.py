@@ -33,7 +33,15 @@ def event(kind: str, data: dict[str, Any]) -> bytes:
 class EventWriter:
     """Writes the events of one answer; see the module docstring."""
 
-    __slots__ = ("_blocks", "_open", "_reason", "_show_thinking", "_tools", "_used_tools")
+    __slots__ = (
+        "_blocks",
+        "_open",
+        "_reason",
+        "_show_thinking",
+        "_text_head",
+        "_tools",
+        "_used_tools",
+    )
 
     def __init__(self, *, show_thinking: bool) -> None:
         self._show_thinking = show_thinking
@@ -42,6 +50,7 @@ class EventWriter:
         self._tools: dict[int, int] = {}  # tool call index -> its (open) block index
         self._reason: FinishReason = "stop"
         self._used_tools = False
+        self._text_head = b""
 
     def start(self, message_id: str, model: str, usage: Usage) -> bytes:
         message: dict[str, Any] = {
@@ -62,6 +71,12 @@ class EventWriter:
         self._blocks += 1
         if kind != "tool_use":
             self._open = (kind, index)
+        if kind == "text":
+            self._text_head = (
+                b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
+                + str(index).encode()
+                + b',"delta":{"type":"text_delta","text":'
+            )
         return out + event("content_block_start", {"index": index, "content_block": block}), index
 
     def _close(self) -> bytes:
@@ -76,6 +91,9 @@ class EventWriter:
         return out + event("content_block_stop", {"index": index})
 
     def _text(self, kind: str, text: str) -> bytes:
+        if kind == "text" and self._open is not None and self._open[0] == "text":
+            # The bulk of a stream: the block's constant bytes around the text's JSON string.
+            return self._text_head + orjson.dumps(text) + b"}}\n\n"
         out = b""
         if self._open is None or self._open[0] != kind:
             empty = (
