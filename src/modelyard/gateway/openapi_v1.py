@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelyard.gateway.messages import openapi as messages_openapi
+from modelyard.gateway.responses import openapi as responses_openapi
 from modelyard.openapi_errors import error_responses
 
 _P = "V1"  # component names are prefixed, apart from the admin API's schemas
@@ -505,6 +506,8 @@ PATHS: dict[str, dict[str, Any]] = {
 
 PATHS.update(messages_openapi.PATHS)
 SCHEMAS.update(messages_openapi.SCHEMAS)
+PATHS.update(responses_openapi.PATHS)
+SCHEMAS.update(responses_openapi.SCHEMAS)
 
 
 def merge_into(document: dict[str, Any]) -> None:

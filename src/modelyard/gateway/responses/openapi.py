@@ -1,0 +1,175 @@
+"""``/v1/responses`` and ``/v1/responses/{response_id}`` in the OpenAPI document (merged by
+:mod:`modelyard.gateway.openapi_v1`); errors in OpenAI's shape, as the rest of ``/v1``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelyard.openapi_errors import error_responses
+
+_CALL_ERRORS = (400, 401, 403, 404, 413, 422, 429, 500, 502, 503, 504)
+_ITEM = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/V1{name}"}
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "ResponseRequest": {
+        "type": "object",
+        "required": ["input"],
+        "description": "OpenAI's Responses API. Pure hints (metadata, prompt_cache_key, "
+        "service_tier, truncation, safety_identifier, text.verbosity) reach the upstreams that "
+        "know them and are left out elsewhere.",
+        "properties": {
+            "model": {"type": "string", "description": "a model or assistant slug"},
+            "input": {
+                "oneOf": [
+                    {"type": "string"},
+                    {
+                        "type": "array",
+                        "minItems": 1,
+                        "description": "message, function_call, function_call_output and "
+                        "reasoning items",
+                        "items": {"type": "object"},
+                    },
+                ]
+            },
+            "instructions": {"type": "string"},
+            "tools": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["type", "name"],
+                    "properties": {
+                        "type": {"enum": ["function"]},
+                        "name": {"type": "string"},
+                        "description": {"type": "string"},
+                        "parameters": {"type": "object"},
+                        "strict": {"type": "boolean"},
+                    },
+                },
+            },
+            "tool_choice": {"oneOf": [{"enum": ["auto", "none", "required"]}, {"type": "object"}]},
+            "parallel_tool_calls": {"type": "boolean"},
+            "text": {"type": "object", "properties": {"format": {"type": "object"}}},
+            "reasoning": {
+                "type": "object",
+                "properties": {"effort": {"type": "string"}, "summary": {"type": "string"}},
+            },
+            "max_output_tokens": {"type": "integer", "minimum": 1},
+            "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+            "top_p": {"type": "number", "minimum": 0, "maximum": 1},
+            "stream": {"type": "boolean"},
+            "store": {"type": "boolean", "default": True},
+            "previous_response_id": {"type": "string"},
+            "include": {"type": "array", "items": {"type": "string"}},
+            "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+            "prompt_cache_key": {"type": "string"},
+            "service_tier": {"type": "string"},
+            "truncation": {"enum": ["auto", "disabled"]},
+            "user": {"type": "string"},
+            "safety_identifier": {"type": "string"},
+        },
+    },
+    "Response": {
+        "type": "object",
+        "required": ["id", "object", "created_at", "status", "model", "output"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^resp_"},
+            "object": {"const": "response"},
+            "created_at": {"type": "integer"},
+            "status": {"enum": ["completed", "incomplete", "failed", "in_progress"]},
+            "model": {"type": "string"},
+            "output": {"type": "array", "items": _ITEM},
+            "previous_response_id": {"type": ["string", "null"]},
+            "usage": {
+                "type": ["object", "null"],
+                "properties": {
+                    "input_tokens": {"type": "integer"},
+                    "output_tokens": {"type": "integer"},
+                    "total_tokens": {"type": "integer"},
+                    "input_tokens_details": {"type": "object"},
+                    "output_tokens_details": {"type": "object"},
+                },
+            },
+        },
+    },
+    "ResponseDeleted": {
+        "type": "object",
+        "required": ["id", "object", "deleted"],
+        "properties": {
+            "id": {"type": "string"},
+            "object": {"const": "response"},
+            "deleted": {"const": True},
+        },
+    },
+}
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    ok: dict[str, Any],
+    errors: tuple[int, ...] = _CALL_ERRORS,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "tags": ["gateway (OpenAI-compatible)"],
+        "operationId": operation_id,
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "responses": {"200": {"description": "OK", "content": ok}, **error_responses(*errors)},
+    }
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": body}
+    return operation
+
+
+def _json(name: str) -> dict[str, Any]:
+    return {"application/json": {"schema": _ref(name)}}
+
+
+_SSE = {
+    "text/event-stream": {
+        "schema": {
+            "type": "string",
+            "description": "Responses events (response.created ... response.completed), each "
+            "with its sequence_number",
+        }
+    }
+}
+_ID = {"name": "response_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/v1/responses": {
+        "post": _operation(
+            "v1_create_response",
+            "Responses API (streamed as server-sent events when stream is true); stored for "
+            "the caller unless store is false",
+            {**_json("Response"), **_SSE},
+            body=_json("ResponseRequest"),
+        )
+    },
+    "/v1/responses/{response_id}": {
+        "get": {
+            **_operation(
+                "v1_retrieve_response",
+                "One of the caller's stored responses (404 for another user's)",
+                _json("Response"),
+                errors=(401, 404, 500),
+            ),
+            "parameters": [_ID],
+        },
+        "delete": {
+            **_operation(
+                "v1_delete_response",
+                "Delete one of the caller's stored responses (404 for another user's)",
+                _json("ResponseDeleted"),
+                errors=(401, 404, 500),
+            ),
+            "parameters": [_ID],
+        },
+    },
+}
