@@ -146,7 +146,7 @@ def test_options() -> None:
             parallel_tool_calls=True,
             tools=[WEATHER],
             stream=True,
-            hints={"prompt_cache_key": "k-1", "service_tier": "flex", "verbosity": "low"},
+            hints={"prompt_cache_key": "k-1", "service_tier": "flex", "verbosity": "low", "x": 1},
             include_encrypted_reasoning=True,
         )
     )
@@ -156,7 +156,8 @@ def test_options() -> None:
     assert body["stream"] is True and body["store"] is False
     assert (body["prompt_cache_key"], body["service_tier"]) == ("k-1", "flex")
     assert body["include"] == ["reasoning.encrypted_content"]
-    assert not {"stop", "seed", "stream_options", "max_tokens", "verbosity"} & set(body)
+    assert body["text"] == {"verbosity": "low"}
+    assert not {"stop", "seed", "stream_options", "max_tokens", "verbosity", "x"} & set(body)
 
 
 @pytest.mark.parametrize(("name", "value"), [("stop", ["END"]), ("seed", 1)])

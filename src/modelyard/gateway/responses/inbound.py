@@ -4,8 +4,9 @@
 system message), consecutive ``reasoning``, assistant ``message`` and ``function_call`` items one
 assistant turn (reasoning items kept as they came, for a Responses-API upstream), and each
 ``function_call_output`` a tool message. ``instructions`` is a system message first. Pure hints
-(``metadata``, ``prompt_cache_key``, ``service_tier``, ``truncation``, ``safety_identifier``,
-``text.verbosity``) travel in ``hints``; the wire that knows them sends them.
+(``metadata``, ``prompt_cache_key``, ``service_tier``, ``safety_identifier``, ``text.verbosity``)
+travel in ``hints``; the wire that knows them sends them. ``truncation`` is checked, then left
+out.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from modelyard.gateway.inbound import refuse_upstream_overrides
 from modelyard.llm_types import ChatRequest, ImagePart, Message, Part, TextPart, ToolSpec
 
 ENCRYPTED_REASONING = "reasoning.encrypted_content"
-HINTS = ("prompt_cache_key", "service_tier", "truncation", "safety_identifier")
+# Named as Chat Completions names them (an OpenAI chat upstream gets them all); ``truncation``
+# has no Chat Completions form, so it is left out everywhere.
+HINTS = ("prompt_cache_key", "prompt_cache_retention", "service_tier", "safety_identifier")
 _ROLES = {"user": "user", "assistant": "assistant", "system": "system", "developer": "system"}
 
 RULES: dict[str, bounds.Rule] = {

@@ -9,7 +9,8 @@ the parameter and the model) rather than answered as if they were not given. Rea
 the caller sent back (a Responses client's previous turn) go before that turn's output, as
 they came, when they carry ``encrypted_content`` (with ``store: false`` the provider keeps
 nothing, so an item without it could not be resolved). Pure hints (``metadata``,
-``prompt_cache_key``, ``service_tier``, ``safety_identifier``, ``truncation``) are sent as given.
+``prompt_cache_key``, ``prompt_cache_retention``, ``service_tier``, ``safety_identifier``) are
+sent as given, ``verbosity`` as ``text.verbosity``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from modelyard.llm_types import ChatRequest, ImagePart, Message, TextPart, ToolS
 from modelyard.providers.base import Target, UpstreamRequest
 
 OPERATION = "responses"
-HINTS = ("metadata", "prompt_cache_key", "service_tier", "safety_identifier", "truncation")
+HINTS = (
+    "metadata",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "service_tier",
+    "safety_identifier",
+)
 
 
 def _refuse_uncarried(request: ChatRequest) -> None:
@@ -50,9 +57,11 @@ def build_responses(request: ChatRequest, target: Target) -> UpstreamRequest:
         if request.tool_choice is not None:
             body["tool_choice"] = _tool_choice(request.tool_choice)
         _put(body, "parallel_tool_calls", request.parallel_tool_calls)
-    text_format = _text_format(request.response_format)
-    if text_format is not None:
-        body["text"] = {"format": text_format}
+    text: dict[str, Any] = {}
+    _put(text, "format", _text_format(request.response_format))
+    _put(text, "verbosity", (request.hints or {}).get("verbosity"))
+    if text:
+        body["text"] = text
     reasoning: dict[str, Any] = {}
     _put(reasoning, "effort", request.reasoning_effort)
     if request.include_reasoning:
