@@ -77,6 +77,13 @@ def test_upstream_refusals(ws: Workspace, fake: FakeProvider) -> None:
         with pytest.raises(anthropic.InternalServerError) as failed:
             client.messages.create(model=broken["slug"], max_tokens=10, messages=HELLO)
         assert failed.value.status_code == 502 and _error(failed.value)["type"] == "api_error"
+        with pytest.raises(anthropic.RateLimitError) as admin:
+            client.messages.create(model=limited["slug"], max_tokens=10, messages=HELLO)
+    assert "dep_" in _error(admin.value)["message"]  # owners see which deployments were tried
+    _, member_key = ws.add_user()
+    with claude(ws, key=member_key) as client, pytest.raises(anthropic.RateLimitError) as member:
+        client.messages.create(model=limited["slug"], max_tokens=10, messages=HELLO)
+    assert "dep_" not in _error(member.value)["message"]
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])

@@ -42,10 +42,12 @@ def body(error_kind: str, message: str, request_id: str | None) -> dict[str, Any
     }
 
 
-def response(error: ModelyardError, request_id: str | None) -> Response:
-    """The error as Anthropic answers it; the same status and headers as the OpenAI shape's."""
+def response(error: ModelyardError, request_id: str | None, *, detailed: bool = False) -> Response:
+    """The error as Anthropic answers it; the same status and headers as the OpenAI shape's.
+    ``detailed`` (admins and owners) shows the internals behind the message."""
     plain = error_response(error)  # logs the detail, sets retry-after / www-authenticate
-    plain.body = orjson.dumps(body(error_type(error.status), error.message, request_id))
+    message = error.admin_message if detailed else error.message
+    plain.body = orjson.dumps(body(error_type(error.status), message, request_id))
     plain.headers["content-length"] = str(len(plain.body))
     if request_id:
         plain.headers["request-id"] = request_id

@@ -51,6 +51,16 @@ async def _check_top_k(ctx: GatewayContext, caller: Caller, chat: ChatRequest) -
         )
 
 
+async def _is_admin(ctx: GatewayContext, request: Request, error: ModelyardError) -> bool:
+    """Whether the caller may read the error's internals (asked only when it has some)."""
+    if error.detail is None:
+        return False
+    try:
+        return (await _caller(ctx, request)).is_admin
+    except ModelyardError:
+        return False
+
+
 def _show_thinking(chat: ChatRequest, always: bool) -> bool:
     return always or chat.reasoning_budget is not None or chat.reasoning_effort is not None
 
@@ -60,7 +70,7 @@ async def messages(ctx: GatewayContext, request: Request) -> Response:
     try:
         return await _messages(ctx, request, request_id)
     except ModelyardError as exc:
-        return errors.response(exc, request_id)
+        return errors.response(exc, request_id, detailed=await _is_admin(ctx, request, exc))
     except Exception:
         log.exception("Unhandled error on POST /v1/messages (request %s)", request_id)
         return errors.internal(request_id)
