@@ -210,6 +210,8 @@ class ChatRequest:
             return "seed"
         if self.stop and "stop" not in carries:
             return "stop"
+        if self.top_k is not None and "top_k" not in carries:
+            return "top_k"
         if self.part_kinds:
             for kind in sorted(self.part_kinds):
                 if kind not in carries:
