@@ -1,6 +1,7 @@
 """``POST /v1/messages`` and ``/v1/messages/count_tokens``: the Messages edge of the one call
 path (:mod:`modelyard.gateway.chat_pipeline`: the same auth, model rules, budgets, routing,
-fallbacks, TPM and metering as chat), every refusal in Anthropic's error shape.
+fallbacks, TPM and metering as chat), every refusal in Anthropic's error shape. A parameter the
+chosen upstream cannot take (``top_k`` to OpenAI) is refused by the router, naming it and the model.
 
 The key comes as ``x-api-key`` (the anthropic SDK, Claude Code) or ``Authorization: Bearer``;
 ``anthropic-version`` and ``anthropic-beta`` are accepted and not needed: the betas a client
@@ -16,7 +17,7 @@ from collections.abc import AsyncIterator
 from starlette.requests import Request
 from starlette.responses import Response
 
-from modelyard.errors import BadRequest, ModelyardError
+from modelyard.errors import ModelyardError
 from modelyard.gateway import chat_pipeline
 from modelyard.gateway.assistants import resolve_chat
 from modelyard.gateway.context import GatewayContext, routed_headers
@@ -30,25 +31,11 @@ from modelyard.routing.tokens import estimate_prompt_tokens
 
 log = logging.getLogger(__name__)
 
-TOP_K_PROVIDERS = frozenset({"anthropic"})
-"""Providers whose adapter carries ``top_k``; for the others it is refused, not dropped."""
-
 
 async def _caller(ctx: GatewayContext, request: Request) -> Caller:
     key = request.headers.get("x-api-key")
     authorization = f"Bearer {key}" if key else request.headers.get("authorization")
     return await ctx.authenticate(authorization)
-
-
-async def _check_top_k(ctx: GatewayContext, caller: Caller, chat: ChatRequest) -> None:
-    config = await ctx.config.workspace(caller.workspace_id)
-    _, model = await resolve_chat(ctx, config, caller, chat)
-    if model.provider not in TOP_K_PROVIDERS:
-        raise BadRequest(
-            f"'top_k' is not supported by the model '{model.slug}' (provider {model.provider}).",
-            param="top_k",
-            code="unsupported_parameter",
-        )
 
 
 async def _is_admin(ctx: GatewayContext, request: Request, error: ModelyardError) -> bool:
@@ -79,8 +66,6 @@ async def messages(ctx: GatewayContext, request: Request) -> Response:
 async def _messages(ctx: GatewayContext, request: Request, request_id: str | None) -> Response:
     caller = await _caller(ctx, request)
     chat = inbound.chat_request(await json_body(request))
-    if chat.top_k is not None:
-        await _check_top_k(ctx, caller, chat)
     call = await chat_pipeline.start(ctx, caller, chat, endpoint="messages", request_id=request_id)
     if not call.chat.stream:
         routed, answer = await chat_pipeline.complete(call)

@@ -29,6 +29,10 @@ from modelyard.providers.base import ChatWire, Target, UpstreamRequest
 class AnthropicMessagesWire:
     """The Messages API as a :class:`~modelyard.providers.base.ChatWire`."""
 
+    # The answer-changing options this wire carries (ChatRequest.uncarried refuses the rest:
+    # the Messages API has no logprobs, penalties, logit_bias, n or seed).
+    carries = frozenset({"stop", "top_k"})
+
     def build_chat(self, request: ChatRequest, target: Target) -> UpstreamRequest:
         return build_request(request, target)
 
