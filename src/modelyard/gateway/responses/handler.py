@@ -10,6 +10,7 @@ next turn can send it back; the caller sees it only when ``include`` asks for it
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -22,16 +23,13 @@ from modelyard.gateway import chat_pipeline
 from modelyard.gateway.context import GatewayContext, routed_headers
 from modelyard.gateway.http_io import EventStream, json_body, json_response
 from modelyard.gateway.responses import outbound
-from modelyard.gateway.responses.inbound import (
-    ENCRYPTED_REASONING,
-    ResponsesRequest,
-    responses_request,
-)
+from modelyard.gateway.responses.inbound import ResponsesRequest, responses_request
 from modelyard.gateway.responses.store import ResponseStore
 from modelyard.gateway.responses.stream import ResponsesWriter
 from modelyard.request_ids import request_id_of
-from modelyard.routing import dispatch
 from modelyard.routing.config_store import Caller
+
+log = logging.getLogger(__name__)
 
 
 def _store(ctx: GatewayContext) -> ResponseStore:
@@ -57,12 +55,6 @@ async def _earlier(ctx: GatewayContext, caller: Caller, body: dict[str, Any]) ->
     return stored.input_items
 
 
-def _public(output: list[dict[str, Any]], encrypted: bool) -> list[dict[str, Any]]:
-    if encrypted:
-        return output
-    return [{k: v for k, v in item.items() if k != "encrypted_content"} for item in output]
-
-
 async def create_response(ctx: GatewayContext, request: Request) -> Response:
     caller = await ctx.authenticate(request.headers.get("authorization"))
     body = await json_body(request)
@@ -82,7 +74,7 @@ async def create_response(ctx: GatewayContext, request: Request) -> Response:
             response_id,
             body,
             routed.model.slug,
-            _public(output, encrypted),
+            outbound.public(output, encrypted=encrypted),
             answer.usage,
             answer.finish_reason,
         )
@@ -128,8 +120,8 @@ async def _relay(
             await _save(ctx, caller, parsed, earlier, writer.output, response)
         yield last + writer.complete(response)
     except ModelyardError as exc:
-        if exc.detail:
-            dispatch.error_event(exc)  # logs the detail for admins
+        if exc.detail:  # for admins and the log; the caller sees the member-safe message
+            log.warning("stream ended with an error: %s", exc.admin_message)
         yield writer.failed(exc, stream.usage)
 
 
@@ -152,6 +144,3 @@ async def delete_response(ctx: GatewayContext, request: Request) -> Response:
     if not await _store(ctx).delete(caller.workspace_id, caller.user_id, response_id):
         raise _not_found(response_id)
     return json_response({"id": response_id, "object": "response", "deleted": True})
-
-
-__all__ = ["ENCRYPTED_REASONING", "create_response", "delete_response", "get_response"]

@@ -144,6 +144,8 @@ def response_object(
     }
 
 
-def stored_output(output: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Output items as the next turn's input: reasoning items keep what they carry."""
-    return [dict(item) for item in output]
+def public(output: list[dict[str, Any]], *, encrypted: bool) -> list[dict[str, Any]]:
+    """The output as the caller sees it: encrypted reasoning only when ``include`` asked."""
+    if encrypted:
+        return output
+    return [{k: v for k, v in item.items() if k != "encrypted_content"} for item in output]

@@ -232,10 +232,7 @@ class ResponsesWriter:
         return self._event(kind, response=response)
 
     def public_output(self) -> list[dict[str, Any]]:
-        """The output as the caller sees it (encrypted reasoning only when included)."""
-        if self._encrypted:
-            return self.output
-        return [{k: v for k, v in i.items() if k != "encrypted_content"} for i in self.output]
+        return outbound.public(self.output, encrypted=self._encrypted)
 
     def failed(self, error: ModelyardError, usage: Usage) -> bytes:
         out = bytearray()
