@@ -44,7 +44,7 @@ def test_wrong_kind_is_400(ws: Workspace, fake: FakeProvider) -> None:
         ({"messages": [{"role": "user", "content": 5}]}, "messages[0].content"),
         ({"messages": MESSAGES, "temperature": 7}, "temperature"),
         ({"messages": MESSAGES, "max_tokens": 0}, "max_tokens"),
-        ({"messages": MESSAGES, "n": 3}, "n"),
+        ({"messages": MESSAGES, "n": 129}, "n"),
         ({"messages": [{"role": "tool", "content": "x"}]}, "messages[0].tool_call_id"),
     ],
 )

@@ -31,14 +31,18 @@ async def chat_completions(ctx: GatewayContext, request: Request) -> Response:
             routed.model.slug,
             int(time.time()),
             show_reasoning=routed.model.capabilities.always_show_reasoning,
+            legacy_functions=inbound.uses_legacy_functions(body),
         )
         return json_response(payload, headers=routed_headers(routed))
     stream = await chat_pipeline.open_stream(call)
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    return EventStream(_relay(stream, include_usage), stream.headers)
+    legacy = inbound.uses_legacy_functions(body)
+    return EventStream(_relay(stream, include_usage, legacy), stream.headers)
 
 
-async def _relay(stream: chat_pipeline.ChatStream, include_usage: bool) -> AsyncIterator[bytes]:
+async def _relay(
+    stream: chat_pipeline.ChatStream, include_usage: bool, legacy: bool = False
+) -> AsyncIterator[bytes]:
     """Relay events as OpenAI chunks, one write per upstream read. An upstream failure ends the
     stream with an error event (never a silent cut)."""
     model = stream.model
@@ -47,6 +51,7 @@ async def _relay(stream: chat_pipeline.ChatStream, include_usage: bool) -> Async
         model.slug,
         int(time.time()),
         show_reasoning=model.capabilities.always_show_reasoning,
+        legacy_functions=legacy,
     )
     try:
         async with contextlib.aclosing(stream.events()) as events:

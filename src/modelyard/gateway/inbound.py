@@ -48,9 +48,11 @@ FORBIDDEN_KEYS = frozenset(
         "endpoint",
     }
 )
-# JSON schemas written by the caller may name properties anything at all, and so may the
-# caller's own ``metadata`` tags (``{"endpoint": "/checkout"}`` is a tag, not an upstream).
-_FREE_FORM = frozenset({"parameters", "schema", "json_schema", "input_schema", "metadata"})
+# JSON schemas written by the caller may name properties anything at all.
+_FREE_FORM = frozenset({"parameters", "schema", "json_schema", "input_schema"})
+# The caller's own tags: their keys are free (``{"endpoint": "/checkout"}`` is a tag, not an
+# upstream), what they hold is still looked into.
+_TAGS = "metadata"
 # Pure hints: passed on where the upstream knows them (OpenAI, Azure), else left out.
 HINTS = (
     "metadata",
@@ -83,7 +85,14 @@ def refuse_upstream_overrides(value: Any, path: str = "") -> None:
                         param=param,
                         code="upstream_override_refused",
                     )
-                if key not in _FREE_FORM and isinstance(item, dict | list):
+                if key == _TAGS and isinstance(item, dict):
+                    tags = f"{where}.{key}" if where else key
+                    stack.extend(
+                        (value, f"{tags}.{tag}")
+                        for tag, value in item.items()
+                        if isinstance(value, dict | list)
+                    )
+                elif key not in _FREE_FORM and isinstance(item, dict | list):
                     stack.append((item, f"{where}.{key}" if where else key))
         elif isinstance(node, list):
             for index, item in enumerate(node):
@@ -311,6 +320,11 @@ def _tool_choice(raw: Any) -> str | None:
         if isinstance(name, str):
             return name
     raise _fail("tool_choice", "must be auto, none, required or a function.")
+
+
+def uses_legacy_functions(body: dict[str, Any]) -> bool:
+    """Whether the caller asked with legacy ``functions`` (so wants ``function_call`` back)."""
+    return body.get("functions") is not None and body.get("tools") is None
 
 
 def chat_request(body: dict[str, Any]) -> ChatRequest:

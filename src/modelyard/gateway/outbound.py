@@ -63,23 +63,38 @@ def _message(answer: ChatResponse, show_reasoning: bool) -> dict[str, Any]:
     return message
 
 
-def _completion_choice(answer: ChatResponse, index: int, show_reasoning: bool) -> dict[str, Any]:
-    choice: dict[str, Any] = {
+def _completion_choice(
+    answer: ChatResponse, index: int, show_reasoning: bool, legacy: bool
+) -> dict[str, Any]:
+    message = _message(answer, show_reasoning)
+    finish: str = answer.finish_reason
+    if legacy and answer.tool_calls:
+        # Asked with legacy ``functions``: answered as ``function_call`` (one call, no id).
+        call = answer.tool_calls[0]
+        del message["tool_calls"]
+        message["function_call"] = {"name": call.name, "arguments": call.arguments}
+        finish = "function_call"
+    return {
         "index": index,
-        "message": _message(answer, show_reasoning),
+        "message": message,
         "logprobs": answer.logprobs,
-        "finish_reason": answer.finish_reason,
+        "finish_reason": finish,
     }
-    return choice
 
 
 def chat_completion(
-    answer: ChatResponse, model: str, created: int, *, show_reasoning: bool
+    answer: ChatResponse,
+    model: str,
+    created: int,
+    *,
+    show_reasoning: bool,
+    legacy_functions: bool = False,
 ) -> dict[str, Any]:
-    choices = [_completion_choice(answer, 0, show_reasoning)]
+    """The ``chat.completion`` body; ``legacy_functions`` when the caller sent ``functions``."""
+    choices = [_completion_choice(answer, 0, show_reasoning, legacy_functions)]
     if answer.alternatives:  # n > 1
         choices.extend(
-            _completion_choice(other, index, show_reasoning)
+            _completion_choice(other, index, show_reasoning, legacy_functions)
             for index, other in enumerate(answer.alternatives, 1)
         )
     return {
@@ -95,10 +110,23 @@ def chat_completion(
 class ChunkWriter:
     """Turns stream events into ``chat.completion.chunk`` objects of one answer."""
 
-    __slots__ = ("_base", "_role_sent", "_show_reasoning", "_text_head", "_text_tail")
+    __slots__ = (
+        "_base",
+        "_legacy",
+        "_role_sent",
+        "_show_reasoning",
+        "_text_head",
+        "_text_tail",
+    )
 
     def __init__(
-        self, completion_id: str, model: str, created: int, *, show_reasoning: bool
+        self,
+        completion_id: str,
+        model: str,
+        created: int,
+        *,
+        show_reasoning: bool,
+        legacy_functions: bool = False,
     ) -> None:
         self._base = {
             "id": completion_id,
@@ -108,6 +136,7 @@ class ChunkWriter:
         }
         self._role_sent = False
         self._show_reasoning = show_reasoning
+        self._legacy = legacy_functions  # tool calls as legacy ``function_call`` deltas
         # A text chunk (the bulk of a stream) is this answer's constant bytes around the
         # JSON string of its text: cut from a rendered chunk, so it is the same byte for byte.
         mark = uuid.uuid4().hex
@@ -140,6 +169,13 @@ class ChunkWriter:
             if not self._show_reasoning or not event.text:
                 return None
             return self._chunk({"reasoning_content": event.text})
+        if isinstance(event, ToolCallDelta) and self._legacy:
+            if event.index != 0:
+                return None  # function_call is one call
+            function: dict[str, Any] = {"arguments": event.arguments}
+            if event.name is not None:
+                function["name"] = event.name
+            return self._chunk({"function_call": function})
         if isinstance(event, ToolCallDelta):
             call: dict[str, Any] = {
                 "index": event.index,
@@ -154,6 +190,8 @@ class ChunkWriter:
                 call["function"]["name"] = event.name
             return self._chunk({"tool_calls": [call]})
         if isinstance(event, Finish):
+            if self._legacy and event.reason == "tool_calls":
+                return self._chunk({}, "function_call")
             return self._chunk({}, event.reason)
         return None  # usage is sent once, at the end
 

@@ -189,24 +189,42 @@ LEGACY_FUNCTION: Any = {
 
 
 @pytest.mark.parametrize("which", ["openai", "gemini"])
-def test_legacy_functions_are_tools(models: Models, fake: FakeProvider, which: str) -> None:
+def test_legacy_functions_are_tools_answered_as_function_call(
+    models: Models, fake: FakeProvider, which: str
+) -> None:
     slug, identifier = getattr(models, which), getattr(models, f"{which}_id")
+    body = {
+        "model": slug,
+        "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+        "functions": [LEGACY_FUNCTION],
+        "function_call": {"name": "get_weather"},
+    }
     with models.ws.server.client(models.ws.owner_key) as http:
-        body = {
-            "model": slug,
-            "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
-            "functions": [LEGACY_FUNCTION],
-            "function_call": {"name": "get_weather"},
-        }
         answer = http.post("/v1/chat/completions", json=body).json()
-    sent = _sent(fake, identifier)
+        sent = _sent(fake, identifier)
+        with http.stream("POST", "/v1/chat/completions", json={**body, "stream": True}) as r:
+            lines = [line[6:] for line in r.iter_lines() if line.startswith("data: {")]
     if which == "openai":
         assert sent["tools"] == [{"type": "function", "function": LEGACY_FUNCTION}]
         assert sent["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
     else:
         assert sent["tools"][0]["functionDeclarations"][0]["name"] == "get_weather"
-    call = answer["choices"][0]["message"]["tool_calls"][0]
-    assert call["function"] == {"name": "get_weather", "arguments": '{"city":"Paris"}'}
+    choice = answer["choices"][0]
+    assert choice["finish_reason"] == "function_call"
+    assert "tool_calls" not in choice["message"]
+    assert choice["message"]["function_call"] == {
+        "name": "get_weather",
+        "arguments": '{"city":"Paris"}',
+    }
+    chunks = [json.loads(line) for line in lines]
+    deltas = [c["choices"][0]["delta"] for c in chunks if c["choices"]]
+    assert not any("tool_calls" in d for d in deltas)
+    streamed = [d["function_call"] for d in deltas if "function_call" in d]
+    assert streamed[0]["name"] == "get_weather"
+    assert "".join(d["arguments"] for d in streamed) == '{"city":"Paris"}'
+    assert [c["choices"][0]["finish_reason"] for c in chunks if c["choices"]][-1] == (
+        "function_call"
+    )
 
 
 def test_legacy_function_history_becomes_a_tool_turn(models: Models, fake: FakeProvider) -> None:
