@@ -3,10 +3,11 @@ field for anything malformed.
 
 Unknown top-level fields (``context_management``, ``container``, ``mcp_servers`` ...) are hints
 Claude Code and the SDKs add: they are left out, never a 400. What changes the answer is carried:
-``system`` (string or text blocks, ``cache_control`` kept), text / image / ``tool_use`` /
-``tool_result`` blocks, ``tools`` (``input_schema``, ``cache_control``), ``tool_choice``,
-``thinking`` (its budget, and the nearest ``reasoning_effort`` for upstreams that take an effort),
-``stop_sequences``, ``max_tokens``, ``temperature``, ``top_p``, ``top_k``, ``metadata.user_id``.
+``system`` (string or text blocks, ``cache_control`` kept), text / image / document (PDF) /
+``tool_use`` / ``tool_result`` blocks, ``tools`` (``input_schema``, ``cache_control``),
+``tool_choice``, ``thinking`` (its budget, and the nearest ``reasoning_effort`` for upstreams
+that take an effort), ``stop_sequences``, ``max_tokens``, ``temperature``, ``top_p``, ``top_k``,
+``metadata.user_id``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from modelyard.errors import BadRequest
 from modelyard.gateway import bounds, tool_call_ids
 from modelyard.gateway.inbound import refuse_upstream_overrides
 from modelyard.llm_types import ChatRequest, ImagePart, Message, Part, TextPart, ToolCall, ToolSpec
+from modelyard.llm_types.chat import FilePart
 
 MAX_STOP_SEQUENCES = 16
 
@@ -83,6 +85,29 @@ def _image(block: dict[str, Any], param: str) -> ImagePart:
     return ImagePart(url)
 
 
+def _document(block: dict[str, Any], param: str) -> Part:
+    """A ``document`` block: a base64 PDF (a file part, for the upstreams that read documents;
+    the others refuse it naming ``file``) or a plain-text source (its text)."""
+    source = block.get("source")
+    kind = source.get("type") if isinstance(source, dict) else None
+    if kind == "text" and isinstance(source, dict):
+        data = source.get("data")
+        if not isinstance(data, str):
+            raise fail(f"{param}.source.data", "must be a string.")
+        return TextPart(data, _cache_control(block, param))
+    if kind != "base64" or not isinstance(source, dict):
+        raise fail(f"{param}.source.type", "must be base64 or text (send a PDF as base64).")
+    media_type, data = source.get("media_type"), source.get("data")
+    if media_type != "application/pdf":
+        raise fail(f"{param}.source.media_type", "must be application/pdf.")
+    if not isinstance(data, str) or not data:
+        raise fail(f"{param}.source.data", "must be base64 data.")
+    url = f"data:{media_type};base64,{data}"
+    bounds.check_data_url(url, f"{param}.source", "a document")
+    title = block.get("title")
+    return FilePart(url, None, title if isinstance(title, str) else None)
+
+
 def _tool_use(block: dict[str, Any], param: str) -> ToolCall:
     call_id, name, arguments = block.get("id"), block.get("name"), block.get("input", {})
     if not isinstance(call_id, str) or not call_id:
@@ -145,6 +170,8 @@ def _user(content: Any, param: str) -> list[Message]:
             parts.append(_text(block, where))
         elif kind == "image":
             parts.append(_image(block, where))
+        elif kind == "document":
+            parts.append(_document(block, where))
         elif kind == "tool_result":
             message, images = _tool_result(block, where)
             tools.append(message)
@@ -303,6 +330,13 @@ def _user_id(raw: Any) -> str | None:
     return user
 
 
+_FILE = frozenset({"file"})
+
+
+def _has_files(messages: list[Message]) -> bool:
+    return any(type(part) is FilePart for message in messages for part in message.parts)
+
+
 def model_of(body: dict[str, Any]) -> str:
     model = body.get("model")
     if not isinstance(model, str) or not model:
@@ -341,6 +375,7 @@ def chat_request(body: dict[str, Any]) -> ChatRequest:
         stream=stream is True,
         top_k=_positive(body, "top_k"),
         reasoning_budget=budget,
+        part_kinds=_FILE if _has_files(messages) else None,
     )
 
 
