@@ -235,3 +235,5 @@ class ChatResponse:
     # A Responses-API upstream's reasoning items (with encrypted content when asked), for the
     # Responses edge to hand out as they came; None from every other wire.
     reasoning_items: list[dict[str, Any]] | None = None
+    # The stop sequence that ended the answer, where the upstream says which (Anthropic).
+    stop_sequence: str | None = None

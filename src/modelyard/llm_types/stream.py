@@ -36,6 +36,7 @@ class ToolCallDelta:
 @dataclass(slots=True)
 class Finish:
     reason: FinishReason
+    stop_sequence: str | None = None  # see ChatResponse.stop_sequence
 
 
 @dataclass(slots=True)
