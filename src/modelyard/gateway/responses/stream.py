@@ -54,6 +54,7 @@ class ResponsesWriter:
         self._sequence = 0
         self._open: _Item | None = None
         self._calls: dict[int, _Item] = {}  # tool call index -> its item
+        self._text_parts = (b"", b"", b"")  # the open message's delta event, around its values
 
     def _event(self, kind: str, **fields: Any) -> bytes:
         data = {"type": kind, "sequence_number": self._sequence, **fields}
@@ -154,14 +155,28 @@ class ResponsesWriter:
         opened = self._open
         if opened is None or opened.item["type"] != "message":
             opened = self._add(outbound.message_item("", outbound.new_id("msg")), out)
+            self._text_parts = self._delta_template(opened)
         opened.text.append(text)
-        out += self._event(
+        # The bulk of a stream: the event's constant bytes around its sequence number and
+        # text, cut once from a rendered event, so it is the same byte for byte.
+        head, middle, tail = self._text_parts
+        out += head + str(self._sequence).encode() + middle + orjson.dumps(text) + tail
+        self._sequence += 1
+
+    def _delta_template(self, opened: _Item) -> tuple[bytes, bytes, bytes]:
+        mark = "\x00"
+        event = self._event(
             "response.output_text.delta",
             **self._ids(opened),
             content_index=0,
-            delta=text,
+            delta=mark,
             logprobs=[],
         )
+        self._sequence -= 1  # a template, not sent
+        number = b'"sequence_number":' + str(self._sequence).encode()
+        head, _, rest = event.partition(number)
+        middle, _, tail = rest.partition(orjson.dumps(mark))
+        return head + b'"sequence_number":', middle, tail
 
     def _reasoning(self, event: ReasoningDelta, out: bytearray) -> None:
         opened = self._open
