@@ -1,9 +1,10 @@
 """Anthropic's Messages API (``POST /v1/messages``), as the fake speaks it.
 
 Checks what the real API checks first (``x-api-key``, ``anthropic-version``, ``max_tokens``),
-answers with thinking, text and tool_use blocks (structured output, ``output_config.format``:
-JSON that fits the schema), and counts prompt caching from ``cache_control`` markers, so an
-adapter's usage mapping meets every field it must handle. Thinking blocks are signed, and a
+answers with thinking, text (cut before a ``stop_sequences`` entry it contains) and tool_use
+blocks (structured output, ``output_config.format``: JSON that fits the schema), and counts
+prompt caching from ``cache_control`` markers, so an adapter's usage mapping meets every field
+it must handle. Thinking blocks are signed, and a
 tool loop continued with thinking on must bring the last one back unmodified
 (:mod:`.signatures`), as the real API demands.
 """
@@ -150,6 +151,7 @@ def build_message(request: FakeRequest, model: str) -> dict[str, Any]:
     read = cached if is_cache_model(model) else 0
     written = cached - read
     content: list[dict[str, Any]] = []
+    stop_sequence: str | None = None
     output = thinking_tokens = 0
     thinking = body.get("thinking")
     thinking_on = isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
@@ -184,9 +186,10 @@ def build_message(request: FakeRequest, model: str) -> dict[str, Any]:
         output += text_tokens(len(answer))
     else:
         answer, cut = truncate(echo_answer(last_text), max_tokens)
+        answer, stop_sequence = _stopped(answer, body.get("stop_sequences"))
         content.append({"type": "text", "text": answer})
         output += count_words(answer)
-        stop_reason = "max_tokens" if cut else "end_turn"
+        stop_reason = "stop_sequence" if stop_sequence else "max_tokens" if cut else "end_turn"
     usage: dict[str, Any] = {
         "input_tokens": total - cached,
         "cache_creation_input_tokens": written,
@@ -207,9 +210,20 @@ def build_message(request: FakeRequest, model: str) -> dict[str, Any]:
         "model": model,
         "content": content,
         "stop_reason": stop_reason,
-        "stop_sequence": None,
+        "stop_sequence": stop_sequence,
         "usage": usage,
     }
+
+
+def _stopped(answer: str, sequences: Any) -> tuple[str, str | None]:
+    """The answer cut before the first of ``stop_sequences`` it contains, and that sequence."""
+    if not isinstance(sequences, list):
+        return answer, None
+    found = [(answer.find(s), s) for s in sequences if isinstance(s, str) and s and s in answer]
+    if not found:
+        return answer, None
+    at, sequence = min(found)
+    return answer[:at], sequence
 
 
 def _output_schema(body: dict[str, Any]) -> dict[str, Any] | None:
@@ -317,7 +331,7 @@ def stream_events(message: dict[str, Any]) -> list[Event]:
     }
     emit(
         "message_delta",
-        delta={"stop_reason": message["stop_reason"], "stop_sequence": None},
+        delta={"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]},
         usage=final_usage,
     )
     emit("message_stop")

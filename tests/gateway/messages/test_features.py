@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import anthropic
 import pytest
@@ -181,3 +182,20 @@ def test_a_pdf_document_reaches_gemini(ws: Workspace, fake: FakeProvider) -> Non
             )
     assert "'file'" in refused.value.response.json()["error"]["message"]
     assert sent(fake, claude_model) == []
+
+
+def test_a_stop_sequence_is_reported(ws: Workspace, fake: FakeProvider) -> None:
+    model = model_on(ws, fake, "anthropic", "stopseq")
+    call: Any = {
+        "model": model["slug"],
+        "max_tokens": 50,
+        "stop_sequences": ["three"],
+        "messages": [{"role": "user", "content": "one two three four"}],
+    }
+    with claude(ws) as client:
+        answer = client.messages.create(**call)
+        with client.messages.stream(**call) as stream:
+            streamed = stream.get_final_message()
+    for message in (answer, streamed):
+        assert message.content[0].text == "Echo: one two "  # type: ignore[union-attr]
+        assert (message.stop_reason, message.stop_sequence) == ("stop_sequence", "three")

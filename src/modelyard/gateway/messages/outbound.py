@@ -25,7 +25,11 @@ def message_id() -> str:
     return "msg_" + uuid.uuid4().hex
 
 
-def stop_reason(reason: FinishReason, has_tool_calls: bool = False) -> str:
+def stop_reason(
+    reason: FinishReason, has_tool_calls: bool = False, stop_sequence: str | None = None
+) -> str:
+    if stop_sequence is not None:
+        return "stop_sequence"  # only upstreams that say which sequence matched tell us
     if has_tool_calls and reason == "stop":
         return "tool_use"  # some providers say "stop" for a turn that called tools
     return STOP_REASONS.get(reason, "end_turn")
@@ -75,7 +79,9 @@ def message(answer: ChatResponse, model: str, *, show_thinking: bool) -> dict[st
         "role": "assistant",
         "model": model,
         "content": content,
-        "stop_reason": stop_reason(answer.finish_reason, bool(answer.tool_calls)),
-        "stop_sequence": None,
+        "stop_reason": stop_reason(
+            answer.finish_reason, bool(answer.tool_calls), answer.stop_sequence
+        ),
+        "stop_sequence": answer.stop_sequence,
         "usage": usage_dict(answer.usage),
     }

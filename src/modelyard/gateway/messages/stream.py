@@ -38,6 +38,7 @@ class EventWriter:
         "_open",
         "_reason",
         "_show_thinking",
+        "_stop_sequence",
         "_text_head",
         "_tools",
         "_used_tools",
@@ -51,6 +52,7 @@ class EventWriter:
         self._reason: FinishReason = "stop"
         self._used_tools = False
         self._text_head = b""
+        self._stop_sequence: str | None = None
 
     def start(self, message_id: str, model: str, usage: Usage) -> bytes:
         message: dict[str, Any] = {
@@ -141,7 +143,7 @@ class EventWriter:
         if type(item) is ToolCallDelta:
             return self._tool(item)
         if type(item) is Finish:
-            self._reason = item.reason
+            self._reason, self._stop_sequence = item.reason, item.stop_sequence
         return b""
 
     def finish(self, usage: Usage) -> bytes:
@@ -149,6 +151,7 @@ class EventWriter:
         for index in self._tools.values():
             out += event("content_block_stop", {"index": index})
         self._tools = {}
-        delta = {"stop_reason": stop_reason(self._reason, self._used_tools), "stop_sequence": None}
+        reason = stop_reason(self._reason, self._used_tools, self._stop_sequence)
+        delta = {"stop_reason": reason, "stop_sequence": self._stop_sequence}
         out += event("message_delta", {"delta": delta, "usage": usage_dict(usage)})
         return out + event("message_stop", {})

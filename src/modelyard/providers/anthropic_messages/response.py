@@ -165,7 +165,16 @@ def parse_message(body: bytes) -> ChatResponse:
         finish_reason=finish_reason(message.get("stop_reason")),
         tool_calls=calls,
         reasoning="".join(thoughts) if thoughts else None,
+        stop_sequence=matched_stop(message),
     )
+
+
+def matched_stop(data: dict[str, Any]) -> str | None:
+    """The ``stop_sequence`` that ended the answer (a message's, or a ``message_delta``'s)."""
+    if data.get("stop_reason") != "stop_sequence":
+        return None
+    sequence = data.get("stop_sequence")
+    return sequence if isinstance(sequence, str) else None
 
 
 def error_message(body: bytes) -> str | None:

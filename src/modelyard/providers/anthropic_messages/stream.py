@@ -35,6 +35,7 @@ from modelyard.providers.anthropic_messages.response import (
     finish_reason,
     load_object,
     malformed,
+    matched_stop,
     parse_usage,
     thinking_data,
     thinking_tokens,
@@ -103,7 +104,8 @@ class MessagesStreamDecoder:
             self._snapshot = parse_usage(_object(data, "message").get("usage"))
             self._report(events)
         elif kind == "message_delta":
-            events.append(Finish(finish_reason(_object(data, "delta").get("stop_reason"))))
+            delta = _object(data, "delta")
+            events.append(Finish(finish_reason(delta.get("stop_reason")), matched_stop(delta)))
             self._update_usage(data.get("usage"))
             self._report(events)
         elif kind == "message_stop":
