@@ -140,3 +140,24 @@ def test_previous_response_id_get_and_delete(ws: Workspace, fake: FakeProvider, 
     unstored = client.responses.create(model=model["slug"], input="hi", store=False)
     with pytest.raises(openai.NotFoundError):
         client.responses.retrieve(unstored.id)
+
+
+@pytest.mark.parametrize("wire", WIRES)
+def test_a_tool_result_continues_a_stored_response(
+    ws: Workspace, fake: FakeProvider, wire: str
+) -> None:
+    """The usual loop with ``previous_response_id``: the next call sends only the tool result;
+    the stored call (and any provider data in its id) is put back before it."""
+    model, identifier = _model(ws, fake, wire, "loop")
+    client = sdk(ws)
+    first = client.responses.create(
+        model=model["slug"], input="What is the weather in Paris?", tools=[WEATHER]
+    )
+    (call,) = [item for item in first.output if item.type == "function_call"]
+    result = {"type": "function_call_output", "call_id": call.call_id, "output": "Rain"}
+    second = client.responses.create(
+        model=model["slug"], input=[result], tools=[WEATHER], previous_response_id=first.id
+    )
+    assert "Rain" in second.output_text
+    sent = json.dumps(upstream_requests(fake, identifier)[-1]["body"])
+    assert "What is the weather in Paris?" in sent and "get_weather" in sent and "Rain" in sent

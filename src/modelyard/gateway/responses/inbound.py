@@ -23,6 +23,14 @@ ENCRYPTED_REASONING = "reasoning.encrypted_content"
 # Named as Chat Completions names them (an OpenAI chat upstream gets them all); ``truncation``
 # has no Chat Completions form, so it is left out everywhere.
 HINTS = ("prompt_cache_key", "prompt_cache_retention", "service_tier", "safety_identifier")
+# Accepted by OpenAI, not served here: each would change the answer, so it is a 400, not dropped.
+UNSUPPORTED = {
+    "background": "background responses are not supported: leave it out or false.",
+    "conversation": "conversations are not supported: send previous_response_id or the items.",
+    "prompt": "prompt templates are not supported: send instructions and input.",
+    "max_tool_calls": "is not supported: leave it out.",
+    "top_logprobs": "is not supported on /v1/responses: leave it out.",
+}
 _ROLES = {"user": "user", "assistant": "assistant", "system": "system", "developer": "system"}
 
 RULES: dict[str, bounds.Rule] = {
@@ -231,6 +239,9 @@ def responses_request(body: dict[str, Any], earlier: list[dict[str, Any]]) -> Re
     metadata = body.get("metadata")
     refuse_upstream_overrides({k: v for k, v in body.items() if k != "metadata"})
     bounds.check_fields(body, RULES)
+    for name, why in UNSUPPORTED.items():
+        if body.get(name) not in (None, False):
+            raise _fail(name, why)
     items = input_items(body)
     response_format, verbosity = _response_format(body.get("text"))
     reasoning = body.get("reasoning") or {}
