@@ -53,6 +53,13 @@ def test_claude_code_call(ws: Workspace, fake: FakeProvider, upstream: str) -> N
     assert "context_management" not in str(body)  # a hint no upstream here is sent
     if upstream != "anthropic":
         assert "cache_control" not in str(body)
+        # The thinking budget becomes the nearest effort (2048: low) in the upstream's form.
+        effort = {
+            "openai": lambda: body["reasoning_effort"],
+            "responses": lambda: body["reasoning"]["effort"],
+            "google": lambda: body["generationConfig"]["thinkingConfig"]["thinkingBudget"],
+        }[upstream]()
+        assert effort in ("low", 1024)
         return
     # Anthropic gets the markers where the caller put them, the thinking budget and the tools.
     assert body["system"][1]["cache_control"] == EPHEMERAL
@@ -110,3 +117,22 @@ def test_thinking_tool_loop_keeps_the_signature(ws: Workspace, fake: FakeProvide
     bodies = sent(fake, model)
     assert bodies[1]["thinking"]["type"] == "enabled"
     assert bodies[1]["messages"][1]["content"][0]["type"] == "thinking"  # the signed block
+
+
+def test_the_beta_client_path(ws: Workspace, fake: FakeProvider) -> None:
+    """Claude Code calls ``/v1/messages?beta=true`` with its betas (the SDK's beta client)."""
+    model = model_on(ws, fake, "google", "beta")
+    with claude(ws) as client:
+        answer = client.beta.messages.create(
+            model=model["slug"],
+            max_tokens=50,
+            betas=["claude-code-20250219", "no-such-beta-2099-01-01"],
+            messages=[{"role": "user", "content": "hi there"}],
+        )
+        counted = client.beta.messages.count_tokens(
+            model=model["slug"],
+            betas=["token-counting-2024-11-01"],
+            messages=[{"role": "user", "content": "hi there"}],
+        )
+    assert answer.content[0].text == "Echo: hi there"  # type: ignore[union-attr]
+    assert counted.input_tokens > 0
