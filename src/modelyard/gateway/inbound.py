@@ -64,6 +64,26 @@ HINTS = (
     "verbosity",
 )
 _HINT_KEYS = frozenset(HINTS)
+_OPTIONS = _HINT_KEYS | {
+    "n",
+    "logprobs",
+    "top_logprobs",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "functions",
+}
+
+
+class _Found:
+    """What reading the messages found: the special part kinds, the legacy call ids (the
+    latest one is what a following ``function`` message answers)."""
+
+    __slots__ = ("kinds", "legacy")
+
+    def __init__(self) -> None:
+        self.kinds: set[str] | None = None
+        self.legacy: list[str] | None = None
 
 
 def refuse_upstream_overrides(value: Any, path: str = "") -> None:
@@ -129,8 +149,9 @@ def _positive_int(body: dict[str, Any], key: str) -> int | None:
     return value
 
 
-def _parts(content: Any, param: str, kinds: set[str] | None = None) -> list[Part]:
-    """The content parts; ``kinds`` collects ``"file"`` / ``"input_audio"`` when present."""
+def _parts(content: Any, param: str, found: _Found | None = None) -> list[Part]:
+    """The content parts; ``found.kinds`` collects ``"file"`` / ``"input_audio"`` (parts
+    taken only where ``found`` is given: user messages)."""
     if content is None:
         return []
     if isinstance(content, str):
@@ -155,12 +176,12 @@ def _parts(content: Any, param: str, kinds: set[str] | None = None) -> list[Part
             if detail is not None and detail not in ("auto", "low", "high"):
                 raise _fail(f"{where}.image_url.detail", "must be one of auto, low, high.")
             parts.append(ImagePart(url, detail))
-        elif kind == "file" and kinds is not None:
+        elif kind == "file" and found is not None:
             parts.append(_file_part(part.get("file"), f"{where}.file"))
-            kinds.add("file")
-        elif kind == "input_audio" and kinds is not None:
+            found.kinds = (found.kinds or set()) | {"file"}
+        elif kind == "input_audio" and found is not None:
             parts.append(_audio_part(part.get("input_audio"), f"{where}.input_audio"))
-            kinds.add("input_audio")
+            found.kinds = (found.kinds or set()) | {"input_audio"}
         elif kind == "text":
             raise _fail(f"{where}.text", "must be a string.")
         else:
@@ -215,9 +236,8 @@ def _tool_calls(raw: Any, param: str) -> list[ToolCall]:
     return calls
 
 
-def _message(raw: Any, index: int, kinds: set[str], legacy: list[str]) -> Message:
-    """One message; ``legacy`` holds the id of the latest legacy ``function_call``, which a
-    following ``function`` message answers."""
+def _message(raw: Any, index: int, found: _Found) -> Message:
+    """One message (noting in ``found`` what the request as a whole must know)."""
     param = f"messages[{index}]"
     if not isinstance(raw, dict):
         raise _fail(param, "must be an object.")
@@ -225,12 +245,12 @@ def _message(raw: Any, index: int, kinds: set[str], legacy: list[str]) -> Messag
     if role == "developer":
         role = "system"
     if role == "function":  # legacy function result: a tool message answering the last call
-        return _function_result(raw, param, legacy)
+        return _function_result(raw, param, found.legacy)
     if role not in ("system", "user", "assistant", "tool"):
         raise _fail(
             f"{param}.role", "must be one of system, developer, user, assistant, tool, function."
         )
-    parts = _parts(raw.get("content"), f"{param}.content", kinds if role == "user" else None)
+    parts = _parts(raw.get("content"), f"{param}.content", found if role == "user" else None)
     message = Message(role=role, parts=parts)
     if role in ("system", "tool") and message.has_images:
         raise _fail(f"{param}.content", f"{role} messages carry text only.")
@@ -238,7 +258,7 @@ def _message(raw: Any, index: int, kinds: set[str], legacy: list[str]) -> Messag
         message.tool_calls = _tool_calls(raw.get("tool_calls"), f"{param}.tool_calls")
         if raw.get("function_call") is not None and not message.tool_calls:
             call = _legacy_call(raw["function_call"], f"{param}.function_call", index)
-            legacy.append(call.id)
+            found.legacy = [*(found.legacy or ()), call.id]
             message.tool_calls = [call]
     if role == "tool":
         tool_call_id = raw.get("tool_call_id")
@@ -261,7 +281,7 @@ def _legacy_call(raw: Any, param: str, index: int) -> ToolCall:
     return ToolCall(f"call_fn{index}", raw["name"], arguments)
 
 
-def _function_result(raw: dict[str, Any], param: str, legacy: list[str]) -> Message:
+def _function_result(raw: dict[str, Any], param: str, legacy: list[str] | None) -> Message:
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise _fail(f"{param}.name", "is required for function messages.")
@@ -327,6 +347,28 @@ def uses_legacy_functions(body: dict[str, Any]) -> bool:
     return body.get("functions") is not None and body.get("tools") is None
 
 
+def _options(body: dict[str, Any], request: ChatRequest) -> None:
+    """The rarer options onto ``request``: read only when the body has one of them, so a
+    plain call does no work for them."""
+    n = body.get("n") or 1
+    logprobs = body.get("logprobs") is True
+    if request.stream and n > 1:
+        raise _fail("n", "more than one choice is not available with stream: true here.")
+    if request.stream and logprobs:
+        raise _fail("logprobs", "is not available with stream: true here; ask without stream.")
+    request.n = n
+    request.logprobs = logprobs
+    request.top_logprobs = body.get("top_logprobs") if logprobs else None  # no effect without
+    request.presence_penalty = body.get("presence_penalty")  # checked by bounds.CHAT
+    request.frequency_penalty = body.get("frequency_penalty")
+    request.logit_bias = body.get("logit_bias") or None
+    if not _HINT_KEYS.isdisjoint(body):
+        request.hints = {key: body[key] for key in HINTS if body.get(key) is not None} or None
+    if body.get("functions") is not None and request.tools is None:
+        request.tools = _legacy_functions(body["functions"]) or None
+        request.tool_choice = _legacy_choice(body.get("function_call"))
+
+
 def chat_request(body: dict[str, Any]) -> ChatRequest:
     """The internal chat request; ``model`` still holds the caller's slug (or "")."""
     refuse_upstream_overrides(body)
@@ -334,14 +376,6 @@ def chat_request(body: dict[str, Any]) -> ChatRequest:
     raw_messages = body.get("messages")
     if not isinstance(raw_messages, list) or not raw_messages:
         raise _fail("messages", "must be a non-empty list.")
-    stream = body.get("stream") is True  # a boolean or absent (bounds.CHAT)
-    n = body.get("n") or 1
-    logprobs = body.get("logprobs") is True
-    top_logprobs = body.get("top_logprobs") if logprobs else None  # no effect without them
-    if stream and n > 1:
-        raise _fail("n", "more than one choice is not available with stream: true here.")
-    if stream and logprobs:
-        raise _fail("logprobs", "is not available with stream: true here; ask without stream.")
     stop = body.get("stop")
     if isinstance(stop, str):
         stop = [stop]
@@ -357,41 +391,28 @@ def chat_request(body: dict[str, Any]) -> ChatRequest:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise _fail("seed", "must be an integer.")
     parallel = body.get("parallel_tool_calls")
-    tools = _tools(body.get("tools")) or None
-    tool_choice = _tool_choice(body.get("tool_choice"))
-    if body.get("functions") is not None and tools is None:
-        tools = _legacy_functions(body["functions"]) or None
-        tool_choice = _legacy_choice(body.get("function_call"))
-    kinds: set[str] = set()
-    legacy: list[str] = []
-    messages = [_message(raw, i, kinds, legacy) for i, raw in enumerate(raw_messages)]
-    hints = None
-    if not _HINT_KEYS.isdisjoint(body):
-        hints = {key: body[key] for key in HINTS if body.get(key) is not None} or None
-    return ChatRequest(
+    found = _Found()
+    request = ChatRequest(
         model=_str(body, "model", "model") or "",
-        messages=messages,
+        messages=[_message(raw, i, found) for i, raw in enumerate(raw_messages)],
         max_tokens=max_tokens,
         temperature=_number(body, "temperature", 0, 2),
         top_p=_number(body, "top_p", 0, 1),
         stop=stop,
-        tools=tools,
-        tool_choice=tool_choice,
+        tools=_tools(body.get("tools")) or None,
+        tool_choice=_tool_choice(body.get("tool_choice")),
         parallel_tool_calls=parallel,
         response_format=response_format,
         reasoning_effort=_str(body, "reasoning_effort", "reasoning_effort"),
         seed=seed,
         user=_str(body, "user", "user"),
-        stream=stream,
-        logprobs=logprobs,
-        top_logprobs=top_logprobs,
-        presence_penalty=body.get("presence_penalty"),  # checked by bounds.CHAT
-        frequency_penalty=body.get("frequency_penalty"),
-        logit_bias=body.get("logit_bias") or None,
-        n=n,
-        hints=hints,
-        part_kinds=frozenset(kinds) if kinds else None,
+        stream=body.get("stream") is True,  # a boolean or absent (bounds.CHAT)
     )
+    if found.kinds:
+        request.part_kinds = frozenset(found.kinds)
+    if not _OPTIONS.isdisjoint(body):
+        _options(body, request)
+    return request
 
 
 def _embedding_inputs(raw: Any) -> list[str] | list[list[int]]:

@@ -45,11 +45,20 @@ def completion_id(upstream_id: str) -> str:
     return f"chatcmpl-{uuid.uuid4().hex}"
 
 
-def _message(answer: ChatResponse, show_reasoning: bool) -> dict[str, Any]:
+def _completion_choice(
+    answer: ChatResponse, index: int, show_reasoning: bool, legacy: bool
+) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": answer.text or None}
-    if not answer.tool_calls and message["content"] is None:
-        message["content"] = ""
-    if answer.tool_calls:
+    finish: str = answer.finish_reason
+    if not answer.tool_calls:
+        if message["content"] is None:
+            message["content"] = ""
+    elif legacy:
+        # Asked with legacy ``functions``: answered as ``function_call`` (one call, no id).
+        call = answer.tool_calls[0]
+        message["function_call"] = {"name": call.name, "arguments": call.arguments}
+        finish = "function_call"
+    else:
         message["tool_calls"] = [
             {
                 "id": tool_call_ids.outbound_call(c),
@@ -60,20 +69,6 @@ def _message(answer: ChatResponse, show_reasoning: bool) -> dict[str, Any]:
         ]
     if show_reasoning and answer.reasoning:
         message["reasoning_content"] = answer.reasoning
-    return message
-
-
-def _completion_choice(
-    answer: ChatResponse, index: int, show_reasoning: bool, legacy: bool
-) -> dict[str, Any]:
-    message = _message(answer, show_reasoning)
-    finish: str = answer.finish_reason
-    if legacy and answer.tool_calls:
-        # Asked with legacy ``functions``: answered as ``function_call`` (one call, no id).
-        call = answer.tool_calls[0]
-        del message["tool_calls"]
-        message["function_call"] = {"name": call.name, "arguments": call.arguments}
-        finish = "function_call"
     return {
         "index": index,
         "message": message,
