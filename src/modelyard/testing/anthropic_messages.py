@@ -106,7 +106,7 @@ def _read(blocks: list[Any]) -> tuple[list[str], int, bool, dict[str, Any] | Non
         if not isinstance(block, dict):
             continue
         kind = block.get("type")
-        if kind == "image":
+        if kind in ("image", "document"):  # a document counts as an image, as Gemini's does
             images += 1
         elif kind == "tool_use":
             texts.append(orjson.dumps(block.get("input", {})).decode())

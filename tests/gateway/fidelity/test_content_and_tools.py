@@ -7,7 +7,6 @@ import base64
 import json
 from typing import Any
 
-import openai
 import pytest
 from pydantic import BaseModel
 
@@ -250,8 +249,7 @@ def test_legacy_function_history_becomes_a_tool_turn(models: Models, fake: FakeP
     assert result == {"role": "tool", "content": "Sunny", "tool_call_id": call_id}
 
 
-def test_a_document_for_a_wire_that_cannot_take_it_is_a_400(models: Models) -> None:
-    """Never a silent drop: the Anthropic wire here declares no documents (yet)."""
-    with pytest.raises(openai.BadRequestError) as raised:
-        models.sdk.chat.completions.create(model=models.anthropic, messages=_document_message())
-    assert raised.value.param in ("file", "messages")
+def test_pdf_reaches_anthropic_as_a_document(models: Models, fake: FakeProvider) -> None:
+    models.sdk.chat.completions.create(model=models.anthropic, messages=_document_message())
+    block = _sent(fake, models.anthropic_id)["messages"][0]["content"][1]
+    assert block["type"] == "document" and block["source"]["data"] == PDF

@@ -14,7 +14,7 @@ kept; thinking is left off where Anthropic would refuse it (a tool loop whose la
 came back without their thinking block, a prefilled assistant message, a forced tool choice);
 ``seed`` and ``ImagePart.detail`` have no Messages API equivalent and are not sent.
 ``response_format`` is structured output (``output_config.format``); ``cache_control`` markers
-of text parts and tools go on their blocks; ``top_k`` is carried.
+of text parts and tools go on their blocks; ``top_k`` is carried; PDFs are ``document`` blocks.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ class AnthropicMessagesWire:
     """The Messages API as a :class:`~modelyard.providers.base.ChatWire`."""
 
     # The answer-changing options this wire carries (ChatRequest.uncarried refuses the rest:
-    # the Messages API has no logprobs, penalties, logit_bias, n or seed).
-    carries = frozenset({"stop", "top_k"})
+    # the Messages API has no logprobs, penalties, logit_bias, n, seed or audio input).
+    carries = frozenset({"stop", "top_k", "file"})
 
     def build_chat(self, request: ChatRequest, target: Target) -> UpstreamRequest:
         return build_request(request, target)

@@ -14,7 +14,8 @@ Anthropic differs from OpenAI's Chat Completions in ways this module absorbs:
 - ``cache_control`` markers on text parts and tools go on their blocks (the system prompt
   becomes text blocks then), so prompt caching works as the caller asked;
 - ``response_format`` (json_schema, json_object) is structured output:
-  ``output_config.format``.
+  ``output_config.format``;
+- file parts (PDFs) are ``document`` blocks.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import orjson
 
 from modelyard.errors import BadRequest
 from modelyard.llm_types import ChatRequest, ImagePart, Message, TextPart, ToolCall, ToolSpec
+from modelyard.llm_types.chat import AudioPart, FilePart
 from modelyard.providers.anthropic_messages.response import thinking_blocks
 from modelyard.providers.base import Target, UpstreamRequest
 
@@ -196,9 +198,25 @@ def _content(message: Message) -> list[Block]:
         if isinstance(part, TextPart):
             if part.text:  # Anthropic refuses empty text blocks
                 blocks.append(_text(part))
+        elif isinstance(part, FilePart):
+            blocks.append(_document(part))
+        elif isinstance(part, AudioPart):  # the router refuses it first (not in ``carries``)
+            raise BadRequest("Anthropic models take no audio input.", param="input_audio")
         elif isinstance(part, ImagePart):
             blocks.append(_image(part))
     return blocks
+
+
+def _document(part: FilePart) -> Block:
+    """A PDF as a ``document`` block (its data URL's base64, as Anthropic takes it)."""
+    media_type, data = part.data()
+    block: Block = {
+        "type": "document",
+        "source": {"type": "base64", "media_type": media_type, "data": data},
+    }
+    if part.filename:
+        block["title"] = part.filename
+    return block
 
 
 def _image(part: ImagePart) -> Block:
