@@ -21,9 +21,14 @@ def test_retention_hides_and_purges_old_responses(ws: Workspace) -> None:
     new = {"id": f"resp_new{ws.id[-8:]}", "output": []}
     items = [{"type": "message", "role": "user", "content": "hi"}]
 
-    asyncio.run(store.save(ws.id, ws.owner_id, items, old))
-    stored = asyncio.run(store.load(ws.id, ws.owner_id, old["id"]))
+    store.save(ws.id, ws.owner_id, items, old)
+    stored = asyncio.run(store.load(ws.id, ws.owner_id, old["id"]))  # from the queue
     assert stored is not None and stored.input_items == items and stored.response == old
+    store.flush()
+    with services.session() as session:
+        assert session.get(StoredResponseRow, old["id"]) is not None
+    stored = asyncio.run(store.load(ws.id, ws.owner_id, old["id"]))  # from the database
+    assert stored is not None and stored.response == old
     member_id, _ = ws.add_user("member")
     assert asyncio.run(store.load(ws.id, member_id, old["id"])) is None  # not theirs
     assert asyncio.run(store.delete(ws.id, member_id, old["id"])) is False
@@ -31,8 +36,14 @@ def test_retention_hides_and_purges_old_responses(ws: Workspace) -> None:
     clock[0] = now  # three days later: past the retention
     assert asyncio.run(store.load(ws.id, ws.owner_id, old["id"])) is None
     store._purged_at = float("-inf")  # due for a purge on the next write
-    asyncio.run(store.save(ws.id, ws.owner_id, items, new))
+    store.save(ws.id, ws.owner_id, items, new)
+    store.flush()
     with services.session() as session:
         ids = set(session.scalars(select(StoredResponseRow.id)))
     assert old["id"] not in ids and new["id"] in ids
     assert asyncio.run(store.delete(ws.id, ws.owner_id, new["id"])) is True
+    queued = {"id": f"resp_queued{ws.id[-8:]}", "output": []}
+    store.save(ws.id, ws.owner_id, items, queued)  # deleted before its flush: never stored
+    assert asyncio.run(store.delete(ws.id, ws.owner_id, queued["id"])) is True
+    store.flush()
+    assert asyncio.run(store.load(ws.id, ws.owner_id, queued["id"])) is None

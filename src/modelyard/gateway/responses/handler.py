@@ -66,7 +66,7 @@ async def create_response(ctx: GatewayContext, request: Request) -> Response:
     call = await chat_pipeline.start(
         ctx, caller, parsed.chat, endpoint="responses", request_id=request_id_of(request.scope)
     )
-    response_id = outbound.new_id("resp")
+    response_id = outbound.new_response_id()
     if not call.chat.stream:
         routed, answer = await chat_pipeline.complete(call)
         output = outbound.output_items(answer, encrypted=True)
@@ -79,14 +79,14 @@ async def create_response(ctx: GatewayContext, request: Request) -> Response:
             answer.finish_reason,
         )
         if parsed.store:
-            await _save(ctx, caller, parsed, earlier, output, response)
+            _save(ctx, caller, parsed, earlier, output, response)
         return json_response(response, headers=routed_headers(routed))
     stream = await chat_pipeline.open_stream(call)
     writer = ResponsesWriter(response_id, body, stream.model.slug, int(time.time()))
     return EventStream(_relay(ctx, caller, parsed, earlier, stream, writer), stream.headers)
 
 
-async def _save(
+def _save(
     ctx: GatewayContext,
     caller: Caller,
     parsed: ResponsesRequest,
@@ -95,7 +95,7 @@ async def _save(
     response: dict[str, Any],
 ) -> None:
     conversation = [*earlier, *parsed.items, *output]
-    await _store(ctx).save(caller.workspace_id, caller.user_id, conversation, response)
+    _store(ctx).save(caller.workspace_id, caller.user_id, conversation, response)
 
 
 async def _relay(
@@ -117,7 +117,7 @@ async def _relay(
                     yield out
         last, response = writer.close(stream.usage)
         if parsed.store:
-            await _save(ctx, caller, parsed, earlier, writer.output, response)
+            _save(ctx, caller, parsed, earlier, writer.output, response)
         yield last + writer.complete(response)
     except ModelyardError as exc:
         if exc.detail:  # for admins and the log; the caller sees the member-safe message

@@ -22,6 +22,23 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
+def new_response_id() -> str:
+    """``resp_`` + the time in milliseconds (12 hex digits) + 20 random hex digits: the store
+    can tell a just-made id (worth a second look) from an old or foreign one."""
+    return f"resp_{int(time.time() * 1000):012x}{uuid.uuid4().hex[:20]}"
+
+
+def issued_at(response_id: str) -> float | None:
+    """When :func:`new_response_id` made ``response_id`` (seconds), None for other ids."""
+    stamp = response_id[5:17]
+    if not response_id.startswith("resp_") or len(response_id) != 37:
+        return None
+    try:
+        return int(stamp, 16) / 1000
+    except ValueError:
+        return None
+
+
 def usage_dict(usage: Usage) -> dict[str, Any]:
     """The Responses ``usage`` block (cache writes ride along in ``input_tokens_details``)."""
     return {
