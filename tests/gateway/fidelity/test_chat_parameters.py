@@ -14,7 +14,7 @@ import pytest
 
 from modelyard.testing import FakeProvider
 from tests.gateway.fidelity.conftest import Models
-from tests.gateway.setup import upstream_requests
+from tests.gateway.setup import add_model, upstream_requests
 from tests.support import error_of
 
 HI: Any = [{"role": "user", "content": "Say hi"}]
@@ -164,3 +164,23 @@ def test_non_stream_ids_are_chatcmpl_whatever_answered(models: Models) -> None:
     for slug in (models.openai, models.gemini, models.anthropic):
         answer = models.sdk.chat.completions.create(model=slug, messages=HI)
         assert answer.id.startswith("chatcmpl-"), (slug, answer.id)
+
+
+def test_hints_are_left_out_for_openai_compatible_servers(
+    models: Models, fake: FakeProvider
+) -> None:
+    """Servers that refuse unknown fields (Mistral, vLLM...) never see the hints."""
+    model = add_model(models.ws, fake, provider="openai_compatible", identifier="compat-fid-model")
+    answer = models.sdk.chat.completions.create(
+        model=model["slug"],
+        messages=HI,
+        metadata={"team": "web"},
+        store=True,
+        service_tier="auto",
+        prompt_cache_key="k",
+        presence_penalty=0.1,
+    )
+    assert answer.choices[0].message.content == "Echo: Say hi"
+    sent = _sent(fake, "compat-fid-model")
+    assert not {"metadata", "store", "service_tier", "prompt_cache_key"} & set(sent)
+    assert sent["presence_penalty"] == 0.1  # answer-changing: carried

@@ -17,9 +17,9 @@
   call of a model turn has none (a history from another model, a client that dropped it), it
   carries Google's documented placeholder signature instead (earlier models ignore it).
 - Tool results become ``functionResponse`` parts of a user turn, named after the call with the
-  same id (the latest one, as our synthesized ids repeat across turns); a JSON-object result
-  goes in as it is, anything else as ``{"content": <text>}``. No ids are sent back: Gemini
-  matches responses to calls by name and order.
+  same id (the latest one: older answers' ``call_<n>`` ids repeated across turns); a
+  JSON-object result goes in as it is, anything else as ``{"content": <text>}``. No ids are
+  sent back: Gemini matches responses to calls by name and order.
 - Tool and response schemas that fit Gemini's own ``Schema`` object go in ``parameters`` /
   ``responseSchema``; richer JSON Schema in ``parametersJsonSchema`` / ``responseJsonSchema``.
 - ``reasoning_effort`` becomes a ``thinkingBudget`` (Google's own OpenAI-compatible mapping);

@@ -4,10 +4,13 @@ Streaming and non-streaming share this: a non-streamed answer is read as a singl
 
 - Parts of ``candidates[0].content``: ``text`` (``thought: true`` makes it reasoning),
   ``functionCall`` (a tool call; Gemini may send no id, so the ``n``-th call of an answer is
-  ``call_<n>``; arguments are the compact JSON of ``args``), ``inlineData`` images (only image
+  ``call_<responseId>_<n>``, unique across a tool loop's turns, or ``call_<n>`` without a
+  ``responseId``; arguments are the compact JSON of ``args``), ``inlineData`` images (only image
   models' answers use those). Other parts (``thoughtSignature``-only, executable code...) are
   skipped. A ``functionCall`` part's ``thoughtSignature`` becomes the call's ``provider_data``
   (``gemini-ts:<signature>``), which :mod:`.request` puts back on that part next turn.
+- ``logprobsResult`` (asked with ``responseLogprobs``) becomes OpenAI's ``logprobs`` shape;
+  ``read_chunk(..., candidate_index=i)`` reads another candidate (``candidateCount``).
 - ``finishReason``: STOP → stop, MAX_TOKENS → length, the safety family → content_filter,
   function-call failures and OTHER → error; a stop with function calls → tool_calls. A prompt
   blocked by ``promptFeedback.blockReason`` → content_filter.
