@@ -47,3 +47,16 @@ def test_retention_hides_and_purges_old_responses(ws: Workspace) -> None:
     assert asyncio.run(store.delete(ws.id, ws.owner_id, queued["id"])) is True
     store.flush()
     assert asyncio.run(store.load(ws.id, ws.owner_id, queued["id"])) is None
+
+
+def test_a_row_whose_user_is_gone_does_not_hold_the_others_back(ws: Workspace) -> None:
+    store = ResponseStore(ws.server.services.sessions, retention_days=30)
+    kept = {"id": f"resp_kept{ws.id[-8:]}", "output": []}
+    lost = {"id": f"resp_lost{ws.id[-8:]}", "output": []}
+    store.save(ws.id, "usr_no_such_user", [], lost)
+    store.save(ws.id, ws.owner_id, [], kept)
+    store.flush()
+    with ws.server.services.session() as session:
+        ids = set(session.scalars(select(StoredResponseRow.id)))
+    assert kept["id"] in ids and lost["id"] not in ids
+    assert asyncio.run(store.load(ws.id, ws.owner_id, kept["id"])) is not None

@@ -11,7 +11,8 @@ served from the queue by this process; a replica that misses a row another just 
 once more after :data:`MISS_RETRY` before answering 404 (only for an id made in the last
 :data:`RECENT` seconds: the id tells its time). A killed process loses at most the
 rows of its last flush interval (a normal exit stores them); such a response is then a 404,
-as an expired one is. Rows older than the retention setting are not read, and are purged by
+as an expired one is; so is the oldest queued row when :data:`MAX_QUEUED` wait for a database
+that is down. Rows older than the retention setting are not read, and are purged by
 the flusher at most once per :data:`PURGE_EVERY`.
 """
 
@@ -24,13 +25,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import anyio.to_thread
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
+from modelyard.errors import Conflict
 from modelyard.gateway.responses.outbound import issued_at
 from modelyard.storage.tables import StoredResponseRow
 from modelyard.storage.types import utcnow
@@ -41,6 +43,8 @@ FLUSH_DELAY = 0.05  # seconds a queued row waits, so that one transaction stores
 MISS_RETRY = 0.15  # seconds before a miss is read again (another replica's queue)
 RECENT = 2.0  # seconds: a missed id younger than this may still be in another's queue
 PURGE_EVERY = 600.0  # seconds between two purges of one process
+MAX_QUEUED = 10_000  # rows kept while the database is down; the oldest go first beyond it
+_TABLE = cast(Table, StoredResponseRow.__table__)
 
 
 def _recent(response_id: str) -> bool:
@@ -94,6 +98,8 @@ class ResponseStore:
         """Queue the response (stored within :data:`FLUSH_DELAY`; served from the queue)."""
         queued = _Queued(workspace_id, user_id, self._clock(), Stored(input_items, response))
         with self._lock:
+            if len(self._queue) >= MAX_QUEUED:  # the database is down: memory must not grow
+                del self._queue[next(iter(self._queue))]
             self._queue[response["id"]] = queued
             if self._flusher is None:
                 self._flusher = threading.Thread(
@@ -137,18 +143,32 @@ class ResponseStore:
             }
             for response_id, q in batch.items()
         ]
-        with self._sessions() as session, session.begin():
-            if rows:
-                session.execute(insert(StoredResponseRow), rows)
+        try:
+            self._write(rows, purge)
+        except Conflict:
+            # A row a constraint refuses (its user or workspace was deleted meanwhile) must
+            # not hold the others back forever: one by one, dropping the refused ones.
+            for row in rows:
+                try:
+                    self._write([row], False)
+                except Conflict:
+                    log.warning("a stored response was dropped: its user or workspace is gone")
             if purge:
-                old = StoredResponseRow.created_at < self._oldest()
-                session.execute(delete(StoredResponseRow).where(old))
+                self._write([], True)
         if purge:
             self._purged_at = time.monotonic()
         with self._lock:
             for response_id, queued in batch.items():
                 if self._queue.get(response_id) is queued:
                     del self._queue[response_id]
+
+    def _write(self, rows: list[dict[str, Any]], purge: bool) -> None:
+        with self._sessions() as session, session.begin():
+            if rows:
+                session.execute(_TABLE.insert(), rows)  # Core: no ORM bulk machinery
+            if purge:
+                old = StoredResponseRow.created_at < self._oldest()
+                session.execute(delete(StoredResponseRow).where(old))
 
     def _queued(self, workspace_id: str, user_id: str, response_id: str) -> Stored | None:
         with self._lock:
