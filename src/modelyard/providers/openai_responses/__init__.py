@@ -22,6 +22,10 @@ from modelyard.providers.openai_responses.stream import ResponsesStreamDecoder
 class OpenAIResponsesWire:
     """The Responses API as a :class:`~modelyard.providers.base.ChatWire`."""
 
+    # None of ChatRequest.uncarried's answer-changing options (stop, seed, logprobs, n,
+    # penalties, file and audio parts) has a Responses form: the router refuses them.
+    carries: frozenset[str] = frozenset()
+
     def build_chat(self, request: ChatRequest, target: Target) -> UpstreamRequest:
         return build_responses(request, target)
 
