@@ -82,13 +82,14 @@ class ChatCall:
 
     def prepare(self, model: ModelConfig) -> int:
         """The request shaped for ``model`` (once per model: budget admission and the router
-        both ask) and the tokens the router reserves for it."""
+        both ask) and the tokens the router reserves for it (``n`` choices: ``n`` outputs)."""
         done = self.prepared.get(model.id)
+        choices = max(1, self.chat.n)  # every choice may write max_tokens
         if done is None:
             done = shape_chat(model, self.chat)
             self.prepared[model.id] = done
-            self.meter.expect(done[1], done[0].max_tokens or 0, model=model)
-        return done[1] + (done[0].max_tokens or 0)
+            self.meter.expect(done[1], (done[0].max_tokens or 0) * choices, model=model)
+        return done[1] + (done[0].max_tokens or 0) * choices
 
 
 async def start(

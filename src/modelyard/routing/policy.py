@@ -6,7 +6,7 @@ Everything here happens before any upstream call, so a refused request costs not
 from __future__ import annotations
 
 from modelyard.errors import BadRequest
-from modelyard.llm_types import ChatRequest, ImageRequest
+from modelyard.llm_types import ChatRequest, ImagePart, ImageRequest
 from modelyard.routing.snapshot import ModelConfig
 from modelyard.routing.tokens import estimate_prompt_tokens
 
@@ -19,7 +19,11 @@ def shape_chat(model: ModelConfig, request: ChatRequest) -> tuple[ChatRequest, i
     model's max output and at what the context window leaves; refuses prompts that cannot fit.
     """
     caps = model.capabilities
-    if not caps.image_analysis and any(m.has_images for m in request.messages):
+    # Pictures only: documents and audio are parts like images but not what image analysis
+    # is about (a wire that cannot take them refuses them by name, see dispatch).
+    if not caps.image_analysis and any(
+        type(part) is ImagePart for message in request.messages for part in message.parts
+    ):
         raise BadRequest(
             f"The model '{model.slug}' does not support image inputs (image analysis is off).",
             param="messages",
