@@ -100,7 +100,8 @@ Order: auth and api-version checks, then a JSON body with a model, then the faul
 answer (whose own validation may still give a 400). Slow and hanging requests end as soon as the
 client disconnects; when the server stops they get a 503 at once.
 
-Not modelled: image streaming, real content filtering; unknown fields are accepted and ignored, any model name and any key work.
+Not modelled: image streaming, real content filtering; unknown fields are accepted and
+ignored, any model name and any key work.
 
 Request log
 -----------
