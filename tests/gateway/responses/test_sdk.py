@@ -9,6 +9,7 @@ from typing import Any
 import openai
 import pytest
 
+from modelyard.routing.live_test import TINY_PNG
 from modelyard.testing import FakeProvider
 from tests.gateway.responses.setup import UPSTREAM_PATH, WEATHER, WIRES, model_on
 from tests.gateway.setup import sdk, upstream_requests
@@ -161,3 +162,37 @@ def test_a_tool_result_continues_a_stored_response(
     assert "Rain" in second.output_text
     sent = json.dumps(upstream_requests(fake, identifier)[-1]["body"])
     assert "What is the weather in Paris?" in sent and "get_weather" in sent and "Rain" in sent
+
+
+@pytest.mark.parametrize("wire", ["anthropic", "google"])
+def test_an_input_image_reaches_the_upstream(ws: Workspace, fake: FakeProvider, wire: str) -> None:
+    model, identifier = _model(ws, fake, wire, "image")
+    content = [
+        {"type": "input_text", "text": "What is this?"},
+        {"type": "input_image", "image_url": TINY_PNG, "detail": "low"},
+    ]
+    answer = sdk(ws).responses.create(
+        model=model["slug"], input=[{"role": "user", "content": content}]
+    )
+    assert answer.output_text == "Echo: What is this?"
+    assert "iVBORw0KGgo" in json.dumps(upstream_requests(fake, identifier)[-1]["body"])
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_another_providers_reasoning_is_a_reasoning_item(
+    ws: Workspace, fake: FakeProvider, stream: bool
+) -> None:
+    model, _ = _model(ws, fake, "google", "reason")
+    options: dict[str, Any] = {"model": model["slug"], "input": "Why is the sky blue?"}
+    options["reasoning"] = {"effort": "low", "summary": "auto"}
+    if stream:
+        with sdk(ws).responses.stream(**options) as events:
+            kinds = [e.type for e in events]
+            answer = events.get_final_response()
+        assert "response.reasoning_summary_text.delta" in kinds
+    else:
+        answer = sdk(ws).responses.create(**options)
+    reasoning, message = answer.output
+    assert reasoning.type == "reasoning" and message.type == "message"
+    assert reasoning.summary[0].text.startswith("Reasoning about:")
+    assert answer.output_text == "Echo: Why is the sky blue?"
