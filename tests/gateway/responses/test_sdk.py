@@ -74,6 +74,8 @@ def test_stream_sends_the_responses_events_in_order(
     ]
     assert final.output_text == "Echo: Hello there" and final.id.startswith("resp_")
     assert final.usage is not None and final.usage.output_tokens == 3
+    stored = sdk(ws).responses.retrieve(final.id)  # a streamed answer is stored too
+    assert stored.output_text == final.output_text and stored.status == "completed"
     (row,) = stored_rows(ws.server, 1, workspace_id=ws.id, model_id=model["id"])
     assert (row.endpoint, row.stream, row.output_tokens) == ("responses", True, 3)
 

@@ -108,7 +108,7 @@ class ResponseStore:
                     target=self._run, name="modelyard-responses", daemon=True
                 )
                 self._flusher.start()
-                atexit.register(self.flush)
+                atexit.register(self._flush_at_exit)
         self._wake.set()
 
     def _run(self) -> None:
@@ -122,6 +122,12 @@ class ResponseStore:
                 log.warning("storing responses failed; retrying", exc_info=True)
                 time.sleep(1.0)
                 self._wake.set()
+
+    def _flush_at_exit(self) -> None:
+        try:
+            self.flush()
+        except Exception:  # the database may be gone first; nothing to do about it then
+            log.warning("stored responses of the last moments were not stored at exit")
 
     def flush(self) -> None:
         """Store the queued rows now, in one transaction (and purge when one is due)."""
