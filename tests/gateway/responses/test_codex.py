@@ -189,3 +189,25 @@ def test_a_stream_cut_upstream_ends_with_response_failed(ws: Workspace, fake: Fa
         kinds = [line[7:] for line in answer.iter_lines() if line.startswith("event: ")]
     assert kinds[0] == "response.created" and kinds[-1] == "response.failed"
     assert "response.completed" not in kinds
+
+
+def test_a_stored_turn_keeps_encrypted_reasoning_for_the_next_one(
+    ws: Workspace, fake: FakeProvider
+) -> None:
+    identifier = f"reason-stored-{ws.id[-6:]}"
+    model = model_on(ws, fake, "responses", identifier)
+    client = sdk(ws)
+    first = client.responses.create(
+        model=model["slug"], input="What is the weather in Paris?", reasoning={"effort": "low"}
+    )
+    reasoning = first.output[0]
+    assert reasoning.type == "reasoning" and reasoning.encrypted_content is None  # not asked
+    client.responses.create(
+        model=model["slug"], input="And tomorrow?", previous_response_id=first.id
+    )
+    plain = client.responses.create(model=model["slug"], input="hi")  # no reasoning options
+    first_sent, second_sent, plain_sent = [e["body"] for e in upstream_requests(fake, identifier)]
+    assert first_sent["include"] == ENCRYPTED and "include" not in plain_sent
+    (back,) = [i for i in second_sent["input"] if i.get("type") == "reasoning"]
+    assert back["id"] == reasoning.id and back["encrypted_content"].startswith("enc:")
+    assert plain.output_text == "Echo: hi"

@@ -3,8 +3,9 @@ Responses edge of the one call path (:mod:`modelyard.gateway.chat_pipeline`).
 
 The stored conversation is read only when the caller names ``previous_response_id`` (its own,
 else a 404 naming it), and written after the answer when ``store`` is not false. What is
-stored keeps the upstream's encrypted reasoning (asked for whenever the answer is stored) so the
-next turn can send it back; the caller sees it only when ``include`` asks for it.
+stored keeps the upstream's encrypted reasoning (asked for when the answer is stored and the
+call sets ``reasoning``) so the next turn can send it back; the caller sees it only when
+``include`` asks for it.
 """
 
 from __future__ import annotations
@@ -61,8 +62,10 @@ async def create_response(ctx: GatewayContext, request: Request) -> Response:
     earlier = await _earlier(ctx, caller, body)
     parsed = responses_request(body, earlier)
     encrypted = parsed.chat.include_encrypted_reasoning
-    if parsed.store:
-        parsed.chat.include_encrypted_reasoning = True  # kept for the next turn, shown if asked
+    if parsed.store and body.get("reasoning") is not None:
+        # Kept for the next turn, shown only if asked. Only when the call sets reasoning
+        # options: OpenAI refuses the include for models that do not reason.
+        parsed.chat.include_encrypted_reasoning = True
     call = await chat_pipeline.start(
         ctx, caller, parsed.chat, endpoint="responses", request_id=request_id_of(request.scope)
     )
