@@ -137,6 +137,8 @@ def test_stop_and_seed_on_a_responses_model_are_refused_naming_them(
         ({"input": []}, "input"),
         ({"input": [{"type": "item_reference", "id": "x"}]}, "input[0].type"),
         ({"input": [{"role": "robot", "content": "x"}]}, "input[0].role"),
+        ({"input": [{"role": ["user"], "content": "x"}]}, "input[0].role"),
+        ({"input": [{"type": ["message"], "role": "user"}]}, "input[0].type"),
         ({"input": "x", "tools": [{"type": "web_search"}]}, "tools[0].type"),
         (
             {"input": "x", "text": {"format": {"type": "json_schema", "name": "a"}}},

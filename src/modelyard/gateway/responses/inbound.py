@@ -143,7 +143,8 @@ def messages_of(items: list[dict[str, Any]], instructions: str | None) -> list[M
         param = f"input[{index}]"
         kind = item.get("type", "message")
         if kind == "message":
-            role = _ROLES.get(item.get("role"))  # type: ignore[arg-type]
+            given = item.get("role")
+            role = _ROLES.get(given) if isinstance(given, str) else None
             if role is None:
                 raise _fail(f"{param}.role", "must be one of user, assistant, system, developer.")
             parts = _parts(item.get("content"), f"{param}.content")
