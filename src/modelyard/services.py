@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +26,9 @@ from modelyard.storage.engine import make_engine, make_session_factory
 from modelyard.storage.migrate import upgrade
 from modelyard.usage.budget_alerts import BudgetAlerts
 from modelyard.usage.recorder import UsageRecorder
+
+if TYPE_CHECKING:
+    from modelyard.catalog.refresh import RefreshContext
 
 
 @dataclass
@@ -65,6 +70,7 @@ class Services:
             ),
             budgets=_budgets(settings, sessions, box, config),
         )
+        _catalog_schedule(settings, engine, sessions, config)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -90,3 +96,29 @@ def _budgets(
     config.on_load = reconciler.sync
     config.companions.append(runtime)
     return runtime
+
+
+def _catalog_schedule(
+    settings: Settings, engine: Engine, sessions: sessionmaker[Session], config: ConfigStore
+) -> None:
+    """With ``MODELYARD_CATALOG_URL``, refresh the catalog in the background of ``serve``."""
+    if settings.catalog_url:
+        from modelyard.catalog.refresh_schedule import CatalogSchedule
+
+        config.companions.append(CatalogSchedule(refresh_context(settings, engine, sessions)))
+
+
+def refresh_context(
+    settings: Settings, engine: Engine, sessions: sessionmaker[Session]
+) -> RefreshContext:
+    """What a catalog refresh needs from this server (the scheduler's and the API's)."""
+    from modelyard.catalog.refresh import RefreshContext
+
+    return RefreshContext(
+        engine=engine,
+        sessions=sessions,
+        url=settings.catalog_url,
+        allowed_hosts=settings.allowed_upstream_hosts,
+        lock_dir=settings.data_dir,
+        interval=timedelta(hours=settings.catalog_refresh_hours),
+    )

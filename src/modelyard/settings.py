@@ -93,6 +93,20 @@ class Settings(BaseModel):
     responses_retention_days: int = Field(
         default=30, ge=1, description="days a stored response is kept"
     )
+    # Traces over OTLP/HTTP (operations.tracing): off, and nothing imported, unless set.
+    otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP collector URL (its /v1/traces is added if missing)"
+    )
+    otlp_capture_content: bool = Field(
+        default=False, description="put prompts and answers in the spans (never by default)"
+    )
+    # The catalog refreshes itself from here (ours or a models.dev api.json), by one replica.
+    catalog_url: str | None = Field(
+        default=None, description="catalog file URL refreshed on a schedule (none: by hand)"
+    )
+    catalog_refresh_hours: float = Field(
+        default=24.0, gt=0, description="hours between scheduled catalog refreshes"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
 from modelyard.routing.live_test import run_live_test
 from modelyard.routing.snapshot import ModelConfig, load_workspace
-from modelyard.workspace import deployments, fallbacks, model_access, models
+from modelyard.workspace import deployments, fallbacks, model_access, models, price_history
 from modelyard.workspace.group_schemas import ModelAccessReport
 from modelyard.workspace.schemas import (
     DeploymentCreate,
@@ -44,6 +44,14 @@ def list_models(
 @router.get("/models/{model_id}")
 def get_model(model_id: str, actor: AdminDep, session: SessionDep) -> ModelOut:
     return models.get_model(session, actor, model_id)
+
+
+@router.get("/models/{model_id}/prices")
+def model_prices(
+    model_id: str, actor: AdminDep, session: SessionDep
+) -> list[price_history.PriceOut]:
+    """Every price the model had, oldest first, with the time it took effect."""
+    return price_history.list_prices(session, actor, model_id)
 
 
 @router.patch("/models/{model_id}")

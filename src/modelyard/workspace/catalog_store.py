@@ -7,7 +7,8 @@ those whose entry changed or disappeared (which keep their last known settings).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from modelyard import catalog as catalogs
 from modelyard.storage.tables import CatalogRow, ModelRow
 from modelyard.storage.types import utcnow
-from modelyard.workspace import audit
+from modelyard.workspace import audit, price_history
 from modelyard.workspace.model_rules import apply_catalog_entry
 
 if TYPE_CHECKING:
@@ -61,6 +62,16 @@ def ensure_stored(session: Session) -> None:
 
 def apply_catalog(session: Session, new: Catalog) -> CatalogDiff:
     """Make ``new`` the active catalog and move every pre-configured model along with it."""
+    diff, _ = apply_catalog_tracked(session, new)
+    session.commit()
+    return diff
+
+
+def apply_catalog_tracked(
+    session: Session, new: Catalog, update_id: str | None = None
+) -> tuple[CatalogDiff, list[dict[str, Any]]]:
+    """``apply_catalog`` without the commit, also saying which workspace models it touched
+    (with the changed fields' old and new values) and writing their price history."""
     old = active_catalog(session)
     diff = catalogs.diff_catalogs(old, new)
     row = session.get(CatalogRow, _ROW_ID)
@@ -70,13 +81,15 @@ def apply_catalog(session: Session, new: Catalog) -> CatalogDiff:
         row.version = new.version
         row.data = _as_data(new)
         row.updated_at = utcnow()
-    changed_ids = {change.id for change in diff.changed}
+    changes = {change.id: change for change in diff.changed}
+    touched: list[dict[str, Any]] = []
     for model in session.scalars(select(ModelRow).where(ModelRow.catalog_id.is_not(None))):
         assert model.catalog_id is not None
         entry = new.get(model.catalog_id)
         if entry is None:
             if model.catalog_status != "removed":
                 model.catalog_status = "removed"
+                touched.append(_touched(model, "removed", {}))
                 audit.record(
                     session,
                     None,
@@ -87,9 +100,13 @@ def apply_catalog(session: Session, new: Catalog) -> CatalogDiff:
                     catalog_id=model.catalog_id,
                 )
             continue
+        before = price_history.prices_of(model)
         apply_catalog_entry(model, entry)
-        if model.catalog_id in changed_ids or model.catalog_status == "removed":
+        price_history.record_change(session, model, before, "catalog", update_id)
+        change = changes.get(model.catalog_id)
+        if change is not None or model.catalog_status == "removed":
             model.catalog_status = "changed"
+            touched.append(_touched(model, "changed", change.fields if change else {}))
             audit.record(
                 session,
                 None,
@@ -100,8 +117,23 @@ def apply_catalog(session: Session, new: Catalog) -> CatalogDiff:
                 catalog_id=model.catalog_id,
                 version=new.version,
             )
-    session.commit()
-    return diff
+    return diff, touched
+
+
+def _touched(model: ModelRow, status: str, fields: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+    return {
+        "workspace_id": model.workspace_id,
+        "model_id": model.id,
+        "slug": model.slug,
+        "catalog_id": model.catalog_id,
+        "status": status,
+        "fields": {name: [_plain(old), _plain(new)] for name, (old, new) in fields.items()},
+    }
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe, exact: decimals as their text (``"2.5"``), never floats."""
+    return format(value, "f") if isinstance(value, Decimal) else value
 
 
 def _as_data(catalog: Catalog) -> dict[str, object]:

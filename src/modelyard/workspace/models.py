@@ -21,7 +21,7 @@ from modelyard.storage.tables import (
     ModelRow,
     UserRow,
 )
-from modelyard.workspace import audit, model_access, slugs
+from modelyard.workspace import audit, model_access, price_history, slugs
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.budgets import budgets_with_fallback
 from modelyard.workspace.catalog_store import active_catalog
@@ -104,6 +104,7 @@ def create_model(session: Session, actor: Actor, data: ModelCreate) -> ModelOut:
     session.add(row)
     if data.access is not None:
         model_access.set_access(session, actor, row, data.access)
+    price_history.record_initial(session, row)
     audit.record(
         session, actor, "model.create", "model", row.id, kind=row.kind, catalog_id=row.catalog_id
     )
@@ -118,8 +119,10 @@ def update_model(session: Session, actor: Actor, model_id: str, data: ModelUpdat
     check_fields(row.kind, row.catalog_id is not None, sent)
     if "slug" in sent and sent["slug"] != row.slug:
         row.slug = slugs.allocate(session, actor.workspace_id, sent["slug"], row.display_name)
+    before = price_history.prices_of(row)
     apply_fields(row, {k: v for k, v in sent.items() if k != "slug"})
     check_required(row.kind, row)
+    price_history.record_change(session, row, before, "admin")
     if "access" in data.model_fields_set:
         if data.access is None:
             raise InvalidInput("'access' cannot be null.", param="access", code="null_not_allowed")
