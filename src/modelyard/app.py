@@ -31,6 +31,7 @@ from modelyard.gateway.context import gateway_context
 from modelyard.http_guard import BufferedBody, guard_stream, refuse
 from modelyard.json_response import JSONBytesResponse
 from modelyard.knowledge.runtime import knowledge_lifespan
+from modelyard.operations import tracing
 from modelyard.services import Services
 from modelyard.settings import Settings
 from modelyard.workspace.catalog_store import ensure_stored
@@ -95,7 +96,9 @@ class Modelyard:
                     return
                 gateway = self._gateway
                 if gateway is None:  # built on first use, from the lifespan's services
-                    gateway = self._gateway = create_gateway(gateway_context(self.state.services))
+                    gateway = self._gateway = tracing.wrap_gateway(
+                        create_gateway(gateway_context(self.state.services)), self.settings
+                    )
                 await gateway(scope, guarded, send)
                 return
             if path == "/healthz" and scope["method"] == "GET":

@@ -30,6 +30,7 @@ from modelyard.llm_types import (
     Usage,
     UsageReport,
 )
+from modelyard.operations import tracing
 from modelyard.routing import dispatch
 from modelyard.routing.config_store import Caller
 from modelyard.routing.policy import shape_chat
@@ -103,6 +104,8 @@ async def start(
     """Resolve the model (or assistant), start the meter and pass the budgets (a 429, or the
     budget's fallback model as the chain's first)."""
     started, started_at = time.perf_counter(), datetime.now(UTC)
+    if tracing.ON:
+        tracing.started("chat", chat.model, chat)
     config = await ctx.config.workspace(caller.workspace_id)
     chat, primary = await resolve_chat(ctx, config, caller, chat)
     meter = CallMeter(
@@ -133,9 +136,13 @@ async def complete(call: ChatCall) -> tuple[Routed[ChatResponse], ChatResponse]:
         )
     except ModelyardError as exc:
         meter.failed(exc)
+        if tracing.ON:
+            tracing.failed(exc)
         raise
     answer = routed.value
     meter.done(routed, answer.usage)
+    if tracing.ON:
+        tracing.answered(routed.model, routed.deployment, answer.usage, answer.model, answer)
     await ctx.router.settle(routed, answer.usage.total_tokens)
     return routed, answer
 
@@ -167,11 +174,21 @@ class ChatStream:
     def prompt_estimate(self) -> int:
         return self.call.prepared[self.model.id][1]
 
+    def _traced(
+        self, usage: Usage, error: ModelyardError | None, captured: list[str] | None
+    ) -> None:
+        opened = self.opened
+        answer = "".join(captured) if captured is not None else None
+        tracing.answered(opened.model, opened.deployment, usage, None, answer)
+        if error is not None:
+            tracing.failed(error)
+
     async def events(self) -> AsyncGenerator[list[StreamEvent], None]:
         meter, usage = self.call.meter, self.usage
         relayed_chars = 0
         error: ModelyardError | None = None
         completed = False
+        captured = tracing.capturing() if tracing.ON else None
         try:
             async for batch in self.opened.value.batches():
                 content: list[StreamEvent] = []
@@ -181,6 +198,8 @@ class ChatStream:
                         continue
                     if isinstance(event, TextDelta | ReasoningDelta):
                         relayed_chars += len(event.text)
+                        if captured is not None and isinstance(event, TextDelta):
+                            captured.append(event.text)
                     content.append(event)
                 if content:
                     yield content
@@ -205,6 +224,8 @@ class ChatStream:
                     usage.input_tokens = self.prompt_estimate
                     usage.output_tokens = relayed_chars // CHARS_PER_TOKEN
                 meter.done(self.opened, usage, error)
+            if tracing.ON:
+                self._traced(usage, error, captured)
             with anyio.CancelScope(shield=True):  # the caller may have left: settle regardless
                 await self.call.ctx.router.settle(self.opened, usage.total_tokens)
 
@@ -222,5 +243,7 @@ async def open_stream(call: ChatCall) -> ChatStream:
         )
     except ModelyardError as exc:
         meter.failed(exc)
+        if tracing.ON:
+            tracing.failed(exc)
         raise
     return ChatStream(call, opened)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from modelyard.errors import ModelyardError, Unauthenticated
 from modelyard.gateway.responses.store import ResponseStore
 from modelyard.llm_types import Usage
+from modelyard.operations import tracing
 from modelyard.providers.http import UpstreamClient
 from modelyard.routing.budgets import BudgetGuard, Hold
 from modelyard.routing.budgets.periods import to_micro
@@ -114,6 +115,8 @@ class CallMeter:
         """``attempt`` with the pending record written just before each upstream call; an
         attempt ended by something else than a gateway error (cancelled, a bug) is recorded
         here, since the handler records only gateway errors."""
+        if tracing.ON:  # each attempt a child span of the call's (deployment, outcome)
+            attempt = tracing.traced_attempt(attempt)
 
         async def attempted(model: ModelConfig, deployment: DeploymentConfig) -> T:
             self._begin(model, deployment)

@@ -17,6 +17,7 @@ from modelyard.gateway.context import CallMeter, GatewayContext
 from modelyard.gateway.http_io import json_body, json_response
 from modelyard.gateway.inbound_images import edit_request, generation_request
 from modelyard.llm_types import EmbeddingResponse, ImageRequest, ImageResponse
+from modelyard.operations import tracing
 from modelyard.request_ids import request_id_of
 from modelyard.routing import dispatch
 from modelyard.routing.config_store import Caller
@@ -35,6 +36,8 @@ async def embeddings(ctx: GatewayContext, request: Request) -> Response:
     embedding, encoding = inbound.embedding_request(await json_body(request))
     if not embedding.model:
         raise BadRequest("'model' is required.", param="model")
+    if tracing.ON:
+        tracing.started("embeddings", embedding.model)
     config = await ctx.config.workspace(caller.workspace_id)
     primary = resolve_model(config, caller, embedding.model, "embedding")
     meter = CallMeter(
@@ -60,8 +63,12 @@ async def embeddings(ctx: GatewayContext, request: Request) -> Response:
         routed = await ctx.router.route(chain, lambda _m: tokens, meter.upstream(call), meter.path)
     except ModelyardError as exc:
         meter.failed(exc)
+        if tracing.ON:
+            tracing.failed(exc)
         raise
     meter.done(routed, routed.value.usage)
+    if tracing.ON:
+        tracing.answered(routed.model, routed.deployment, routed.value.usage)
     await ctx.router.settle(routed, routed.value.usage.total_tokens)
     headers = {
         "x-modelyard-model": routed.model.slug,
@@ -78,6 +85,8 @@ async def _images(
     started, started_at = time.perf_counter(), datetime.now(UTC)
     if not image.model:
         raise BadRequest("'model' is required.", param="model")
+    if tracing.ON:
+        tracing.started("generate_content", image.model)
     config = await ctx.config.workspace(caller.workspace_id)
     primary = resolve_model(config, caller, image.model, "image")
     check_image_request(primary, image)
@@ -114,10 +123,14 @@ async def _images(
         if quota[0] and quota[1]:
             await ctx.quota.give_back(caller.workspace_id, primary.id, caller.user_id, image.n)
         meter.failed(exc)
+        if tracing.ON:
+            tracing.failed(exc)
         raise
     answer = routed.value
     answer.usage.images = len(answer.images)
     meter.done(routed, answer.usage)
+    if tracing.ON:
+        tracing.answered(routed.model, routed.deployment, answer.usage)
     await ctx.router.settle(routed, answer.usage.total_tokens or tokens)
     headers = {
         "x-modelyard-model": routed.model.slug,

@@ -1,0 +1,182 @@
+"""Each ``/v1`` call as an OpenTelemetry span, exported over OTLP/HTTP (protobuf).
+
+Imported only when ``MODELYARD_OTLP_ENDPOINT`` is set (see :mod:`modelyard.operations.tracing`).
+The edge opens a SERVER span per request (the caller's W3C ``traceparent`` continued), the
+call path fills in the GenAI semantic-convention attributes, and each upstream attempt is a
+CLIENT child span, so fallbacks are visible. A batch processor exports on its own thread; the
+tracer provider belongs to the app (not the process-global one). Prompts and answers go into
+spans only with ``MODELYARD_OTLP_CAPTURE_CONTENT=true``; error messages never do (codes only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, set_span_in_context
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from modelyard.llm_types import ChatRequest, ChatResponse, Usage
+from modelyard.operations import tracing
+from modelyard.operations.tracing_attributes import (
+    error_type,
+    input_messages,
+    output_messages,
+    provider_name,
+)
+from modelyard.request_ids import SCOPE_KEY
+from modelyard.routing.snapshot import DeploymentConfig, ModelConfig
+
+_PROPAGATOR = TraceContextTextMapPropagator()
+_TRACE_HEADERS = (b"traceparent", b"tracestate")
+
+
+def traces_url(endpoint: str) -> str:
+    """The collector's traces URL: ``endpoint`` as given when it names ``/v1/traces``, else
+    with it appended (the OTLP convention for a base endpoint)."""
+    endpoint = endpoint.rstrip("/")
+    return endpoint if endpoint.endswith("/v1/traces") else endpoint + "/v1/traces"
+
+
+def tracer_provider(endpoint: str) -> TracerProvider:
+    """An app's own provider: a batch processor exporting protobuf over OTLP/HTTP."""
+    provider = TracerProvider(resource=Resource.create({"service.name": "modelyard"}))
+    exporter = OTLPSpanExporter(endpoint=traces_url(endpoint), timeout=10)
+    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=1000))
+    return provider
+
+
+class CallTrace:
+    """One request's span and what the call path tells it."""
+
+    __slots__ = ("capture", "operation", "span", "tracer")
+
+    def __init__(self, tracer: Tracer, span: Span, capture: bool) -> None:
+        self.tracer = tracer
+        self.span = span
+        self.capture = capture
+        self.operation = "chat"
+
+    def started(self, operation: str, request_model: str, chat: ChatRequest | None) -> None:
+        self.operation = operation
+        span = self.span
+        span.update_name(f"{operation} {request_model}")
+        span.set_attribute("gen_ai.operation.name", operation)
+        span.set_attribute("gen_ai.request.model", request_model)
+        if chat is not None:
+            if chat.max_tokens is not None:
+                span.set_attribute("gen_ai.request.max_tokens", chat.max_tokens)
+            if chat.temperature is not None:
+                span.set_attribute("gen_ai.request.temperature", chat.temperature)
+            if self.capture:
+                span.set_attribute("gen_ai.input.messages", input_messages(chat))
+
+    def answered(
+        self,
+        model: ModelConfig,
+        deployment: DeploymentConfig,
+        usage: Usage,
+        response_model: str | None,
+        answer: ChatResponse | str | None,
+    ) -> None:
+        span = self.span
+        span.set_attribute("gen_ai.provider.name", provider_name(deployment.target.provider))
+        span.set_attribute("gen_ai.response.model", response_model or deployment.target.model)
+        span.set_attribute("gen_ai.usage.input_tokens", usage.input_tokens)
+        span.set_attribute("gen_ai.usage.output_tokens", usage.output_tokens)
+        span.set_attribute("modelyard.model", model.slug)
+        span.set_attribute("modelyard.deployment.id", deployment.id)
+        if isinstance(answer, ChatResponse):
+            span.set_attribute("gen_ai.response.id", answer.id)
+            span.set_attribute("gen_ai.response.finish_reasons", [answer.finish_reason])
+        if self.capture and answer is not None:
+            span.set_attribute("gen_ai.output.messages", output_messages(answer))
+
+    def failed(self, error: BaseException) -> None:
+        self.span.set_attribute("error.type", error_type(error))
+
+    def capture_list(self) -> list[str] | None:
+        return [] if self.capture else None
+
+    def attempt_started(self, model: ModelConfig, deployment: DeploymentConfig) -> Span:
+        target = deployment.target
+        span = self.tracer.start_span(
+            f"{self.operation} {target.model}",
+            context=set_span_in_context(self.span),
+            kind=SpanKind.CLIENT,
+        )
+        span.set_attribute("gen_ai.operation.name", self.operation)
+        span.set_attribute("gen_ai.provider.name", provider_name(target.provider))
+        span.set_attribute("gen_ai.request.model", target.model)
+        span.set_attribute("modelyard.model", model.slug)
+        span.set_attribute("modelyard.deployment.id", deployment.id)
+        return span
+
+    def attempt_ended(self, span: Span, error: BaseException | None) -> None:
+        if error is None:
+            span.set_attribute("modelyard.attempt.outcome", "ok")
+        else:
+            left = isinstance(error, asyncio.CancelledError)
+            span.set_attribute("modelyard.attempt.outcome", "cancelled" if left else "error")
+            span.set_attribute("error.type", error_type(error))
+            span.set_status(Status(StatusCode.ERROR))
+        span.end()
+
+
+class TracingEdge:
+    """Pure ASGI in front of the gateway: a SERVER span per request, the call's
+    :class:`CallTrace` in :data:`tracing.CURRENT` while the gateway serves it (streams
+    included: the span ends after the last byte)."""
+
+    def __init__(self, app: ASGIApp, endpoint: str, capture: bool) -> None:
+        self.app = app
+        self.provider = tracer_provider(endpoint)
+        self.tracer = self.provider.get_tracer("modelyard.gateway")
+        self.capture = capture
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        carrier: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            if name in _TRACE_HEADERS:
+                carrier[name.decode("latin-1")] = value.decode("latin-1")
+        parent = _PROPAGATOR.extract(carrier) if carrier else None
+        method, path = scope["method"], scope["path"]
+        span = self.tracer.start_span(
+            f"{method} {path}",
+            context=parent,
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": method, "url.path": path},
+        )
+        status: list[int] = []
+
+        async def send_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        token = tracing.CURRENT.set(CallTrace(self.tracer, span, self.capture))
+        try:
+            await self.app(scope, receive, send_status)
+        except BaseException as exc:
+            span.set_attribute("error.type", error_type(exc))
+            span.set_status(Status(StatusCode.ERROR))
+            raise
+        finally:
+            tracing.CURRENT.reset(token)
+            _end(span, scope, status)
+
+
+def _end(span: Span, scope: Scope, status: list[int]) -> None:
+    request_id: Any = scope.get(SCOPE_KEY)
+    if request_id is not None:
+        span.set_attribute("modelyard.request_id", request_id)
+    if status:
+        span.set_attribute("http.response.status_code", status[0])
+        if status[0] >= 500:
+            span.set_status(Status(StatusCode.ERROR))
+    span.end()
