@@ -53,7 +53,7 @@ class Services:
         sessions = make_session_factory(engine)
         box = SecretBox.from_settings(settings)
         config = ConfigStore(sessions, box)
-        return cls(
+        services = cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
@@ -71,6 +71,7 @@ class Services:
             budgets=_budgets(settings, sessions, box, config),
         )
         _catalog_schedule(settings, engine, sessions, config)
+        return services
 
     @contextmanager
     def session(self) -> Iterator[Session]:
