@@ -97,7 +97,9 @@ class Modelyard:
                 gateway = self._gateway
                 if gateway is None:  # built on first use, from the lifespan's services
                     gateway = self._gateway = tracing.wrap_gateway(
-                        create_gateway(gateway_context(self.state.services)), self.settings
+                        create_gateway(gateway_context(self.state.services)),
+                        self.settings,
+                        self._exit,
                     )
                 await gateway(scope, guarded, send)
                 return

@@ -11,6 +11,7 @@ only the calls of the traced one.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,16 +32,20 @@ ON = False
 CURRENT: ContextVar[CallTrace | None] = ContextVar("modelyard_call_trace", default=None)
 
 
-def wrap_gateway(gateway: ASGIApp, settings: Settings) -> ASGIApp:
+def wrap_gateway(gateway: ASGIApp, settings: Settings, shutdown: AsyncExitStack) -> ASGIApp:
     """``gateway`` itself when tracing is off; else behind the edge that makes each request a
-    span (continuing the caller's ``traceparent``) and exports it over OTLP/HTTP."""
+    span (continuing the caller's ``traceparent``) and exports it over OTLP/HTTP. The spans
+    still queued are exported when ``shutdown`` (the app's lifespan) closes: uvicorn ends on
+    SIGTERM by re-raising it, so no ``atexit`` handler would run."""
     if not settings.otlp_endpoint:
         return gateway
     from modelyard.operations.tracing_otel import TracingEdge
 
     global ON
     ON = True
-    return TracingEdge(gateway, settings.otlp_endpoint, settings.otlp_capture_content)
+    edge = TracingEdge(gateway, settings.otlp_endpoint, settings.otlp_capture_content)
+    shutdown.push_async_callback(edge.aclose)
+    return edge
 
 
 def started(operation: str, request_model: str, chat: ChatRequest | None = None) -> None:

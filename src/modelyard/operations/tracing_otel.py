@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import anyio.to_thread
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -138,6 +139,10 @@ class TracingEdge:
         self.provider = tracer_provider(endpoint)
         self.tracer = self.provider.get_tracer("modelyard.gateway")
         self.capture = capture
+
+    async def aclose(self) -> None:
+        """Export what is queued and stop the exporter (off the event loop: it may wait)."""
+        await anyio.to_thread.run_sync(self.provider.shutdown)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         carrier: dict[str, str] = {}
