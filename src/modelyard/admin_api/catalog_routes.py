@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 
 from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
+from modelyard.admin_api.openapi import errors
 from modelyard.catalog import CatalogEntry
 from modelyard.workspace.catalog_store import active_catalog
 from modelyard.workspace.catalog_updates import CatalogUpdateOut, list_updates
@@ -36,11 +37,12 @@ def catalog_updates(
     return list_updates(session, actor, limit)
 
 
-@router.post("/refresh", response_model=CatalogUpdateOut)
+@router.post("/refresh", response_model=CatalogUpdateOut, responses=errors(409, 422))
 def refresh_catalog(actor: AdminDep, services: ServicesDep) -> CatalogUpdateOut:
     """Refresh from ``MODELYARD_CATALOG_URL`` now (admins: the catalog is shared, read-only
     data; what it changes is each model's catalog-managed fields). A failed source is a 200
-    with ``status: failed`` and the reason: the attempt is stored and listed like any."""
+    with ``status: failed`` and the reason: the attempt is stored and listed like any. 409:
+    a refresh is running (here or on another replica); 422: no ``MODELYARD_CATALOG_URL``."""
     from modelyard.catalog.refresh import refresh
     from modelyard.services import refresh_context
 
