@@ -80,3 +80,44 @@ def toggle(request: Request, model_id: str, user: AdminUserDep, form: FormDep) -
         return _models_page(request, user, {model_id: field_errors(exc)}, status=status)
     services_of(request).config.invalidate()
     return finish(request, RedirectResponse(f"/settings/models#{changed.kind}", status_code=303))
+
+
+@router.get("/settings/models/catalog-updates")
+def catalog_updates_page(request: Request, user: AdminUserDep, done: str | None = None) -> Response:
+    """What the catalog's refreshes changed for this workspace's models, and refresh-now."""
+    return _catalog_updates(request, user, None, done)
+
+
+@router.post("/settings/models/catalog-refresh")
+def catalog_refresh(request: Request, user: AdminUserDep, form: FormDep) -> Response:
+    from modelyard.catalog.refresh import refresh
+    from modelyard.services import refresh_context
+
+    services = services_of(request)
+    try:
+        outcome = refresh(
+            refresh_context(services.settings, services.engine, services.sessions), actor=user.actor
+        )
+    except ModelyardError as exc:
+        return _catalog_updates(request, user, exc.message, None, status=exc.status)
+    services.config.invalidate()
+    status = outcome.status if outcome else "unchanged"
+    url = f"/settings/models/catalog-updates?done={status}"
+    return finish(request, RedirectResponse(url, status_code=303))
+
+
+def _catalog_updates(
+    request: Request, user: AdminUserDep, failure: str | None, done: str | None, status: int = 200
+) -> Response:
+    from modelyard.workspace.catalog_updates import list_updates
+
+    services = services_of(request)
+    with services.session() as db:
+        updates = list_updates(db, user.actor, 20)
+    context: dict[str, Any] = {
+        "updates": updates,
+        "configured": bool(services.settings.catalog_url),
+        "failure": failure,
+        "done": done if done in ("applied", "unchanged", "failed") else None,
+    }
+    return render(request, "catalog_updates.html", context, status_code=status)
