@@ -2,6 +2,7 @@
 a measure of the gateway's own work that does not move with the machine's load.
 
     .venv/bin/python bench/instructions.py [--calls 400] [--warmup 100] [--stream] [--budgets]
+        [--otlp] [--env MODELYARD_NAME=VALUE ...]
 
 On a shared two-core machine, CPU seconds per call (bench/overhead.py) wander by 10 % from one
 run to the next: other processes evict caches and change clock speeds. Instruction counts
@@ -26,13 +27,41 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 from budgets_target import add_budgets
 from procs import Cleanup, Server, StartError, free_port
 from targets import EXPECTED, configure_modelyard, init_modelyard, request_body
+
+
+class _Sink(BaseHTTPRequestHandler):
+    """An OTLP/HTTP collector that takes every export and keeps nothing."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        self.send_response(200)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@contextmanager
+def _otlp_sink() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _control(*args: str) -> None:
@@ -67,6 +96,7 @@ def measure(args: argparse.Namespace, work: Path, cleanup: Cleanup) -> float:
         "MODELYARD_DATA_DIR": str(work / "data"),
         "MODELYARD_ALLOWED_UPSTREAM_HOSTS": "127.0.0.1",
     }
+    env |= args.served_env  # --env, --otlp: for the served process (and init)
     fake = cleanup.add(
         Server("fake", [python, "-m", "modelyard", "fake-provider", "--port", str(fake_port)], work)
     )
@@ -107,18 +137,36 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--stream", action="store_true")
     parser.add_argument("--budgets", action="store_true", help="four budgets on every call")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="MODELYARD_NAME=VALUE",
+        help="a setting for the served process (repeatable)",
+    )
+    parser.add_argument(
+        "--otlp", action="store_true", help="traces on, exported to a local OTLP/HTTP sink"
+    )
     parser.add_argument("--keep", type=Path, help="copy the callgrind dump here (annotate it)")
     args = parser.parse_args()
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         print("valgrind (with callgrind_control) is needed: apt-get install valgrind")
         return 1
-    with tempfile.TemporaryDirectory(prefix="modelyard-instr-") as tmp, Cleanup() as cleanup:
+    args.served_env = dict(item.partition("=")[::2] for item in args.env)
+    with (
+        tempfile.TemporaryDirectory(prefix="modelyard-instr-") as tmp,
+        Cleanup() as cleanup,
+        _otlp_sink() as sink,
+    ):
+        if args.otlp:
+            args.served_env["MODELYARD_OTLP_ENDPOINT"] = sink
         per_call = measure(args, Path(tmp), cleanup)
         if args.keep is not None:
             dumps = sorted(Path(tmp).glob("cg.out*"), key=lambda p: p.stat().st_mtime)
             shutil.copy(dumps[-1], args.keep)
     source = os.environ.get("PYTHONPATH", "(installed package)")
     mode = ("stream" if args.stream else "plain") + (" + budgets" if args.budgets else "")
+    mode += " + traces" if args.otlp else ""
     print(f"{source}\t{mode}\t{per_call / 1e6:.3f} M instructions per call ({args.calls} calls)")
     return 0
 

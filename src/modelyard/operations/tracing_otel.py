@@ -53,29 +53,28 @@ def tracer_provider(endpoint: str) -> TracerProvider:
 
 
 class CallTrace:
-    """One request's span and what the call path tells it."""
+    """One request's span and what the call path tells it: attributes gathered in a plain
+    dict and set on the span once, at its end (each ``set_attribute`` takes a lock and
+    validates)."""
 
-    __slots__ = ("capture", "operation", "span", "tracer")
+    __slots__ = ("attributes", "capture", "name", "operation", "span", "tracer")
 
     def __init__(self, tracer: Tracer, span: Span, capture: bool) -> None:
         self.tracer = tracer
         self.span = span
         self.capture = capture
         self.operation = "chat"
+        self.name: str | None = None
+        self.attributes: dict[str, Any] = {}
 
     def started(self, operation: str, request_model: str, chat: ChatRequest | None) -> None:
         self.operation = operation
-        span = self.span
-        span.update_name(f"{operation} {request_model}")
-        span.set_attribute("gen_ai.operation.name", operation)
-        span.set_attribute("gen_ai.request.model", request_model)
-        if chat is not None:
-            if chat.max_tokens is not None:
-                span.set_attribute("gen_ai.request.max_tokens", chat.max_tokens)
-            if chat.temperature is not None:
-                span.set_attribute("gen_ai.request.temperature", chat.temperature)
-            if self.capture:
-                span.set_attribute("gen_ai.input.messages", input_messages(chat))
+        self.name = f"{operation} {request_model}"
+        found = self.attributes
+        found["gen_ai.operation.name"] = operation
+        found["gen_ai.request.model"] = request_model
+        if chat is not None and self.capture:
+            found["gen_ai.input.messages"] = input_messages(chat)
 
     def answered(
         self,
@@ -85,47 +84,66 @@ class CallTrace:
         response_model: str | None,
         answer: ChatResponse | str | None,
     ) -> None:
-        span = self.span
-        span.set_attribute("gen_ai.provider.name", provider_name(deployment.target.provider))
-        span.set_attribute("gen_ai.response.model", response_model or deployment.target.model)
-        span.set_attribute("gen_ai.usage.input_tokens", usage.input_tokens)
-        span.set_attribute("gen_ai.usage.output_tokens", usage.output_tokens)
-        span.set_attribute("modelyard.model", model.slug)
-        span.set_attribute("modelyard.deployment.id", deployment.id)
+        target = deployment.target
+        found = self.attributes
+        found["gen_ai.provider.name"] = provider_name(target.provider)
+        found["gen_ai.response.model"] = response_model or target.model
+        found["gen_ai.usage.input_tokens"] = usage.input_tokens
+        found["gen_ai.usage.output_tokens"] = usage.output_tokens
+        found["modelyard.model"] = model.slug
+        found["modelyard.deployment.id"] = deployment.id
         if isinstance(answer, ChatResponse):
-            span.set_attribute("gen_ai.response.id", answer.id)
-            span.set_attribute("gen_ai.response.finish_reasons", [answer.finish_reason])
+            found["gen_ai.response.finish_reasons"] = (answer.finish_reason,)
         if self.capture and answer is not None:
-            span.set_attribute("gen_ai.output.messages", output_messages(answer))
+            found["gen_ai.output.messages"] = output_messages(answer)
 
     def failed(self, error: BaseException) -> None:
-        self.span.set_attribute("error.type", error_type(error))
+        self.attributes["error.type"] = error_type(error)
 
     def capture_list(self) -> list[str] | None:
         return [] if self.capture else None
 
     def attempt_started(self, model: ModelConfig, deployment: DeploymentConfig) -> Span:
         target = deployment.target
-        span = self.tracer.start_span(
+        return self.tracer.start_span(
             f"{self.operation} {target.model}",
             context=set_span_in_context(self.span),
             kind=SpanKind.CLIENT,
+            attributes={
+                "gen_ai.operation.name": self.operation,
+                "gen_ai.provider.name": provider_name(target.provider),
+                "gen_ai.request.model": target.model,
+                "modelyard.model": model.slug,
+                "modelyard.deployment.id": deployment.id,
+            },
         )
-        span.set_attribute("gen_ai.operation.name", self.operation)
-        span.set_attribute("gen_ai.provider.name", provider_name(target.provider))
-        span.set_attribute("gen_ai.request.model", target.model)
-        span.set_attribute("modelyard.model", model.slug)
-        span.set_attribute("modelyard.deployment.id", deployment.id)
-        return span
 
     def attempt_ended(self, span: Span, error: BaseException | None) -> None:
         if error is None:
             span.set_attribute("modelyard.attempt.outcome", "ok")
         else:
             left = isinstance(error, asyncio.CancelledError)
-            span.set_attribute("modelyard.attempt.outcome", "cancelled" if left else "error")
-            span.set_attribute("error.type", error_type(error))
+            outcome = "cancelled" if left else "error"
+            span.set_attributes(
+                {"modelyard.attempt.outcome": outcome, "error.type": error_type(error)}
+            )
             span.set_status(Status(StatusCode.ERROR))
+        span.end()
+
+    def end(self, scope: Scope, status: list[int]) -> None:
+        """Name the span after the call, set what was gathered, and end it."""
+        span, found = self.span, self.attributes
+        if self.name is not None:
+            span.update_name(self.name)
+        request_id: Any = scope.get(SCOPE_KEY)
+        if request_id is not None:
+            found["modelyard.request_id"] = request_id
+        if status:
+            found["http.response.status_code"] = status[0]
+            if status[0] >= 500:
+                found.setdefault("error.type", str(status[0]))
+                span.set_status(Status(StatusCode.ERROR))
+        span.set_attributes(found)
         span.end()
 
 
@@ -164,24 +182,14 @@ class TracingEdge:
                 status.append(message["status"])
             await send(message)
 
-        token = tracing.CURRENT.set(CallTrace(self.tracer, span, self.capture))
+        trace = CallTrace(self.tracer, span, self.capture)
+        token = tracing.CURRENT.set(trace)
         try:
             await self.app(scope, receive, send_status)
         except BaseException as exc:
-            span.set_attribute("error.type", error_type(exc))
+            trace.failed(exc)
             span.set_status(Status(StatusCode.ERROR))
             raise
         finally:
             tracing.CURRENT.reset(token)
-            _end(span, scope, status)
-
-
-def _end(span: Span, scope: Scope, status: list[int]) -> None:
-    request_id: Any = scope.get(SCOPE_KEY)
-    if request_id is not None:
-        span.set_attribute("modelyard.request_id", request_id)
-    if status:
-        span.set_attribute("http.response.status_code", status[0])
-        if status[0] >= 500:
-            span.set_status(Status(StatusCode.ERROR))
-    span.end()
+            trace.end(scope, status)
