@@ -185,3 +185,23 @@ def test_an_embeddings_call_is_a_span_too(
     assert seen["gen_ai.usage.input_tokens"] == answer["usage"]["prompt_tokens"]
     (attempt,) = receiver.children(call, 1)
     assert attributes(attempt)["modelyard.attempt.outcome"] == "ok"
+
+
+def test_a_failed_call_is_an_error_span_naming_the_code_not_the_message(
+    traced: Workspace, upstream: FakeProvider, receiver: Receiver
+) -> None:
+    model = add_model(traced, upstream, identifier="fail-503")
+    request_id = f"req-trace-{secrets.token_hex(6)}"
+    body = {"model": model["slug"], "messages": [{"role": "user", "content": PROMPT}]}
+    with traced.owner() as api:
+        response = api.post("/v1/chat/completions", json=body, headers={"x-request-id": request_id})
+    assert response.status_code >= 500, response.text
+    call = receiver.call_span(request_id)
+    seen = attributes(call)
+    assert seen["http.response.status_code"] == response.status_code
+    assert seen["error.type"] == response.json()["error"]["code"]
+    assert call.status.code == call.status.STATUS_CODE_ERROR
+    attempts = receiver.children(call, 1)
+    assert {attributes(a)["modelyard.attempt.outcome"] for a in attempts} == {"error"}
+    message = response.json()["error"]["message"]
+    assert message not in _text_of([call, *attempts]) and PROMPT not in _text_of([call])
