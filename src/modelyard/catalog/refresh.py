@@ -82,12 +82,14 @@ def refresh(
             raise RefreshBusy("A catalog refresh is already running; try again shortly.")
         if scheduled and not _due(ctx):
             return None
-        return _run(ctx, ctx.url, actor)
+        return _run(ctx, ctx.url, actor, "schedule" if scheduled else "cli")
 
 
-def _run(ctx: RefreshContext, url: str, actor: Actor | None) -> CatalogUpdateOut:
+def _run(ctx: RefreshContext, url: str, actor: Actor | None, trigger: str) -> CatalogUpdateOut:
+    """One attempt, stored whatever its outcome (``trigger``: schedule, cli; manual with an
+    actor, who is audited)."""
     update_id = new_id("cup")
-    trigger = "manual" if actor else "schedule"
+    trigger = "manual" if actor else trigger
     with ctx.sessions() as session:
         ensure_stored(session)
         old = active_catalog(session)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -103,3 +103,67 @@ def update(
         services.close()
     typer.echo(diff.render())
     typer.echo("(dry run: nothing applied)" if dry_run else f"Catalog {new.version} is active.")
+
+
+@app.command("refresh")
+def refresh_now() -> None:
+    """Refresh from MODELYARD_CATALOG_URL now, as the schedule of ``serve`` does (stored and
+    listed by ``catalog updates``); exits 1 when the source is refused or unusable."""
+    from modelyard.catalog.refresh import refresh
+    from modelyard.errors import ModelyardError
+    from modelyard.services import refresh_context
+
+    services = _services()
+    try:
+        outcome = refresh(refresh_context(services.settings, services.engine, services.sessions))
+    except ModelyardError as exc:
+        console.print(f"[red]Cannot refresh:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    assert outcome is not None
+    if outcome.status == "failed":
+        console.print(f"[red]Refresh failed, nothing changed:[/red] {outcome.error}")
+        raise typer.Exit(1)
+    typer.echo(f"{outcome.status}: catalog {outcome.new_version} ({_summary(outcome.diff)})")
+
+
+@app.command("updates")
+def updates(
+    limit: Annotated[int, typer.Option(min=1, max=200, help="How many, newest first.")] = 20,
+) -> None:
+    """List the stored refreshes, newest first (one a line: time, status, version, changes)."""
+    from sqlalchemy import select
+
+    from modelyard.storage.tables import CatalogUpdateRow
+
+    services = _services()
+    try:
+        with services.session() as session:
+            rows = session.scalars(
+                select(CatalogUpdateRow).order_by(CatalogUpdateRow.created_at.desc()).limit(limit)
+            ).all()
+            lines = [
+                "\t".join(
+                    (
+                        row.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                        row.status,
+                        row.trigger,
+                        row.new_version or row.old_version or "",
+                        row.error or _summary(row.diff),
+                    )
+                )
+                for row in rows
+            ]
+    finally:
+        services.close()
+    for line in lines:
+        typer.echo(line)
+
+
+def _summary(diff: dict[str, Any] | None) -> str:
+    if not diff:
+        return ""
+    return ", ".join(
+        f"{len(diff.get(k, []))} {k}" for k in ("added", "changed", "removed", "deprecated")
+    )
