@@ -45,10 +45,12 @@ def traces_url(endpoint: str) -> str:
 
 
 def tracer_provider(endpoint: str) -> TracerProvider:
-    """An app's own provider: a batch processor exporting protobuf over OTLP/HTTP."""
+    """An app's own provider: a batch processor exporting protobuf over OTLP/HTTP, every 5 s
+    (the SDK's default; ``OTEL_BSP_SCHEDULE_DELAY`` and the other ``OTEL_BSP_*`` apply): one
+    export's HTTP request is shared by all the calls of its interval."""
     provider = TracerProvider(resource=Resource.create({"service.name": "modelyard"}))
     exporter = OTLPSpanExporter(endpoint=traces_url(endpoint), timeout=10)
-    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=1000))
+    provider.add_span_processor(BatchSpanProcessor(exporter))
     return provider
 
 
