@@ -75,6 +75,13 @@ def test_refresh_button_and_changes(
         after = shown.split(row, 1)[1]
         assert f'class="old">{old}<' in after and f'class="new">{new}<' in after
         assert "Catalog refreshed" in shown and "What changed for your models" in shown
+        prices = client.get(f"/settings/models/{model['id']}/prices")
+        assert prices.status_code == 200
+        newest, oldest = prices.text.split('data-source="catalog"', 1)[1].split(
+            'data-source="created"'
+        )
+        assert f'class="price">{new}<' in newest and f'class="price">{old}<' in oldest
+        assert client.get("/settings/models/mdl_nope/prices").status_code == 404
         with ws.owner() as api:
             ok(api.patch("/api/me", json={"language": "de"}))
         german = client.get(PAGE).text

@@ -121,3 +121,14 @@ def _catalog_updates(
         "done": done if done in ("applied", "unchanged", "failed") else None,
     }
     return render(request, "catalog_updates.html", context, status_code=status)
+
+
+@router.get("/settings/models/{model_id}/prices")
+def model_prices_page(request: Request, model_id: str, user: AdminUserDep) -> Response:
+    """Every price the model had, newest first (``GET /api/models/{id}/prices``'s rows)."""
+    from modelyard.workspace import price_history
+
+    with services_of(request).session() as db:
+        prices = price_history.list_prices(db, user.actor, model_id)
+        model = models.get_model(db, user.actor, model_id)
+    return render(request, "model_prices.html", {"model": model, "prices": prices})
