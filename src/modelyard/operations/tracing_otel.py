@@ -177,6 +177,9 @@ class TracingEdge:
             kind=SpanKind.SERVER,
             attributes={"http.request.method": method, "url.path": path},
         )
+        if not span.is_recording():  # sampled out (OTEL_TRACES_SAMPLER): the hooks skip it
+            await self.app(scope, receive, send)
+            return
         status: list[int] = []
 
         async def send_status(message: Message) -> None:
