@@ -25,6 +25,7 @@ class CatalogSource:
     def __init__(self) -> None:
         self.body = json.dumps(bundled_data()).encode()
         self.delay = 0.0
+        self.declare_length = True  # False: no content-length, the body ends with the connection
         self.hits = 0
         handler = self._handler()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -32,6 +33,7 @@ class CatalogSource:
 
     def serve(self, data: dict[str, Any] | bytes) -> None:
         self.body = data if isinstance(data, bytes) else json.dumps(data).encode()
+        self.declare_length = True
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         source = self
@@ -43,7 +45,8 @@ class CatalogSource:
                 body = source.body
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
+                if source.declare_length:
+                    self.send_header("content-length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 

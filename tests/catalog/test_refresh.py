@@ -185,10 +185,11 @@ def test_admin_price_edits_are_in_the_history(server: RunningServer, fake: FakeP
     [
         (b'{"format": "modelyard-catalog/1", "entries": [', "not valid JSON"),
         (b" " * (MAX_BYTES + 1), f"larger than {MAX_BYTES} bytes"),
+        ("too-big-undeclared", f"larger than {MAX_BYTES} bytes"),
         ("partial", "looks like a partial file"),
         ("no-entries", "has no entries"),
     ],
-    ids=["bad-json", "too-big", "partial", "empty"],
+    ids=["bad-json", "too-big", "too-big-undeclared", "partial", "empty"],
 )
 def test_a_broken_source_changes_nothing(
     server: RunningServer, source: CatalogSource, fake: FakeProvider, body: Any, reason: str
@@ -197,12 +198,16 @@ def test_a_broken_source_changes_nothing(
     model = preconfigured(ws, fake)
     version = active_version(ws)
     data = bundled_data()
+    undeclared = body == "too-big-undeclared"  # counted while it streams in
     if body == "partial":
         data = {**data, "version": "partial", "entries": data["entries"][:5]}
         body = data
     elif body == "no-entries":
         body = {**data, "version": "empty", "entries": []}
+    elif undeclared:
+        body = b" " * (MAX_BYTES + 1)
     source.serve(body)
+    source.declare_length = not undeclared
     with ws.owner() as api:
         update = ok(api.post("/api/catalog/refresh"))
         assert update["status"] == "failed" and reason in update["error"]
