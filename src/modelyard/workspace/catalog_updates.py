@@ -7,15 +7,18 @@ whether it failed, and why) but only their own workspace's models among those it
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from modelyard.catalog.diff import CatalogDiff
 from modelyard.storage.tables import CatalogUpdateRow
 from modelyard.workspace.actor import Actor
+
+if TYPE_CHECKING:  # the differ loads only where a refresh runs (see ``modelyard.catalog``)
+    from modelyard.catalog.diff import CatalogDiff
 
 MAX_LISTED = 200
 
@@ -90,6 +93,4 @@ def to_out(row: CatalogUpdateRow, workspace_id: str) -> CatalogUpdateOut:
 
 
 def _plain(value: Any) -> Any:
-    from decimal import Decimal
-
     return format(value, "f") if isinstance(value, Decimal) else value
