@@ -54,6 +54,19 @@ def test_schedule_refuses_a_private_host(tmp_path: Path) -> None:
         assert active_version(ws) == version
 
 
+def test_credentials_in_the_url_are_never_shown(tmp_path: Path) -> None:
+    url = "http://reader:s3cr3t-token@127.0.0.1:9/catalog.json?key=k3y-value"
+    with running_server(refresh_settings(tmp_path, None, url, 24), "sqlite") as server:
+        (row,) = wait_for(server, 1)
+        assert row.status == "failed" and row.source == "http://127.0.0.1:9/catalog.json"
+        ws = new_workspace(server)
+        with ws.owner() as api:
+            listed = api.get("/api/catalog/updates").text
+            again = api.post("/api/catalog/refresh").text
+        for shown in (listed, again, row.error or ""):
+            assert "s3cr3t" not in shown and "k3y" not in shown and "failed" in listed
+
+
 def test_no_catalog_url_no_refresh(tmp_path: Path) -> None:
     with running_server(refresh_settings(tmp_path, None, "", 24), "sqlite") as server:
         ws = new_workspace(server)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -98,7 +98,7 @@ def _run(ctx: RefreshContext, url: str, actor: Actor | None, trigger: str) -> Ca
             created_at=utcnow(),
             trigger=trigger,
             actor_id=actor.user_id if actor else None,
-            source=url,
+            source=shown_source(url),
             old_version=old.version,
             touched=[],
         )
@@ -106,7 +106,7 @@ def _run(ctx: RefreshContext, url: str, actor: Actor | None, trigger: str) -> Ca
             new = _checked(old, parse_catalog(fetch(url, ctx.allowed_hosts)))
         except (CatalogFormatError, InvalidInput) as exc:
             row.status, row.error = "failed", str(exc)[:2000]
-            log.warning("catalog refresh from %s failed: %s", url, row.error)
+            log.warning("catalog refresh from %s failed: %s", row.source, row.error)
         else:
             diff, touched = apply_catalog_tracked(session, new, update_id)
             row.status = "unchanged" if diff.is_empty else "applied"
@@ -119,6 +119,14 @@ def _run(ctx: RefreshContext, url: str, actor: Actor | None, trigger: str) -> Ca
             )
         session.commit()
         return to_out(row, actor.workspace_id if actor else "")
+
+
+def shown_source(url: str) -> str:
+    """The URL as stored, listed and logged: never a user name, password or query (a token
+    may hide there; the policy refuses such a URL, and its refusal must not repeat it)."""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))[:2000]
 
 
 def fetch(url: str, allowed_hosts: list[str]) -> bytes:
