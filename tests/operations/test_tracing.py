@@ -207,3 +207,17 @@ def test_a_failed_call_is_an_error_span_naming_the_code_not_the_message(
     assert {attributes(a)["modelyard.attempt.outcome"] for a in attempts} == {"error"}
     message = response.json()["error"]["message"]
     assert message not in _text_of([call, *attempts]) and PROMPT not in _text_of([call])
+
+
+def test_a_call_the_sampler_leaves_out_is_answered_and_exports_nothing(
+    tmp_path: Path, upstream: FakeProvider, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")  # read when the gateway is built
+    for server in _traced(tmp_path, receiver, True):
+        ws = new_workspace(server)
+        model = add_model(ws, upstream, identifier="fake-unsampled")
+        left_out, _ = _chat(ws, model["slug"])
+    # The server has shut down, so its queue was flushed: nothing of the call arrived (a
+    # sampled call's span would be here now, see test_tracing_off.py).
+    spans = [s for s in receiver.spans if attributes(s).get("modelyard.request_id") == left_out]
+    assert spans == []
