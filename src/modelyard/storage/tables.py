@@ -23,13 +23,16 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+# Rows kept in modules of their own, importable from here like every other row.
+from modelyard.storage.base import Base as Base
+from modelyard.storage.catalog_tables import CatalogUpdateRow as CatalogUpdateRow
+from modelyard.storage.catalog_tables import ModelPriceRow as ModelPriceRow
+from modelyard.storage.identity_tables import InviteRow as InviteRow
+from modelyard.storage.identity_tables import OidcLoginRow as OidcLoginRow
+from modelyard.storage.identity_tables import ScimTokenRow as ScimTokenRow
 from modelyard.storage.types import DecimalText, UTCDateTime, utcnow
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class WorkspaceRow(Base):
@@ -420,56 +423,6 @@ class BudgetAlertRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
-class ScimTokenRow(Base):
-    """A bearer token an identity provider provisions with (``/scim/v2``); only its hash."""
-
-    __tablename__ = "scim_tokens"
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
-    name: Mapped[str] = mapped_column(String(200), default="")
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    prefix: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-
-class OidcLoginRow(Base):
-    """One sign-in started with the identity provider, kept until its callback: in the shared
-    database so that any replica can finish it, and marked used so that a state is good once."""
-
-    __tablename__ = "oidc_logins"
-
-    state: Mapped[str] = mapped_column(String(128), primary_key=True)
-    nonce: Mapped[str] = mapped_column(String(128))
-    code_verifier: Mapped[str] = mapped_column(String(128))
-    return_to: Mapped[str] = mapped_column(String(500), default="/")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-
-class InviteRow(Base):
-    """A one-time link that lets an invited user set their password (no mail is sent unless
-    SMTP is configured); only the token's hash is kept."""
-
-    __tablename__ = "invites"
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-
 class StoredResponseRow(Base):
     """A ``/v1/responses`` answer kept for its user (``store``, the default): the conversation
     so far (input items, the previous responses' included) and this answer's output, so that
@@ -486,47 +439,3 @@ class StoredResponseRow(Base):
     # The conversation's items before this answer, and the response object as it was answered.
     input_items: Mapped[list[Any]] = mapped_column(JSON)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
-class CatalogUpdateRow(Base):
-    """One catalog refresh, applied, unchanged or failed: its diff (entry ids added, removed
-    and deprecated; changed fields with old and new values) and the workspace models it
-    touched, so an admin sees later what changed for their models and why a refresh failed."""
-
-    __tablename__ = "catalog_updates"
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    trigger: Mapped[str] = mapped_column(String(20))  # schedule, manual
-    actor_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    source: Mapped[str] = mapped_column(String(2000))
-    status: Mapped[str] = mapped_column(String(20))  # applied, unchanged, failed
-    error: Mapped[str | None] = mapped_column(String(2000), nullable=True)
-    old_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    new_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    diff: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    # [{workspace_id, model_id, slug, catalog_id, status, fields: {name: [old, new]}}]
-    touched: Mapped[list[Any]] = mapped_column(JSON, default=list)
-
-
-class ModelPriceRow(Base):
-    """A price a model had from ``effective_at`` on (until the next row): written when it is
-    created, and when an admin edit or a catalog refresh changes a price. Usage records keep
-    their own copy of the prices at call time; this is the history an admin reads."""
-
-    __tablename__ = "model_prices"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
-    # No foreign key: the history outlives a deleted model, like its usage records.
-    model_id: Mapped[str] = mapped_column(String(40), index=True)
-    effective_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    source: Mapped[str] = mapped_column(String(20))  # created, admin, catalog
-    catalog_update_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    input_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
-    output_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
-    cache_read_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
-    cache_write_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
-    image_price: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
