@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -106,6 +106,13 @@ class Settings(BaseModel):
     )
     catalog_refresh_hours: float = Field(
         default=24.0, gt=0, description="hours between scheduled catalog refreshes"
+    )
+    # /metrics and the per-call log line (operations.metrics, operations.call_log).
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, /metrics needs Authorization: Bearer <token>"
+    )
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="per-call log lines: json or text (none: json unless a TTY)"
     )
 
     @model_validator(mode="before")

@@ -9,7 +9,8 @@ command there), so the help and the error messages are the ones ``modelyard`` al
 With several workers, uvicorn's supervisor binds the port and starts N worker processes; each
 builds the app from the environment (the flags given here are exported to it first), after
 this process has brought the schema up to date once, so that the workers do not race to
-migrate.
+migrate. The workers share ``<data dir>/metrics`` (emptied here) so that ``/metrics`` adds up all
+of them (:mod:`modelyard.operations.call_metrics`), and each turns its call log on.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def run(
     options = server_options(settings)  # with the deadline for request headers
     if settings.workers == 1:
         from modelyard.app import create_app, tune_process
+        from modelyard.operations import call_log
 
+        call_log.configure(settings.log_format)
         tune_process()
         uvicorn.run(create_app(settings, freeze_gc=True), **options)
         return
@@ -58,12 +61,32 @@ def run(
     }
     if settings.database_url:
         os.environ["MODELYARD_DATABASE_URL"] = settings.database_url
+    os.environ["MODELYARD_METRICS_DIR"] = str(_fresh_metrics_dir(settings.data_dir))
     uvicorn.run(
-        "modelyard.app:create_app_from_environment",
+        "modelyard.cli.serve_run:worker_app",
         factory=True,
         workers=settings.workers,
         **options,
     )
+
+
+def _fresh_metrics_dir(data_dir: Path) -> Path:
+    """``<data dir>/metrics``, without the snapshots of an earlier ``serve`` (counters restart)."""
+    directory = data_dir / "metrics"
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.json"):
+        old.unlink(missing_ok=True)
+    return directory
+
+
+def worker_app() -> Any:
+    """The app of one worker of ``serve --workers N``, with its call log on."""
+    from modelyard.app import create_app_from_environment
+    from modelyard.operations import call_log
+
+    app = create_app_from_environment()
+    call_log.configure(app.settings.log_format)
+    return app
 
 
 def parse_flags(args: Sequence[str]) -> dict[str, Any] | None:

@@ -58,6 +58,8 @@ from pathlib import Path
 import orjson
 from sqlalchemy import Engine
 
+from modelyard.operations import call_log
+from modelyard.operations.call_metrics import CALLS
 from modelyard.usage.journal import (
     JOURNAL_SUFFIX,
     PENDING_SUFFIX,
@@ -155,6 +157,8 @@ class UsageRecorder:
             self._calls.end(call.id)
         if full and self._task is not None and self._loop is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
+        CALLS.observe(call)  # the call ends here exactly once: count it, log its line
+        call_log.emit(call)
 
     # -- batches --------------------------------------------------------------------------------
 
@@ -243,6 +247,8 @@ class UsageRecorder:
                 if time.monotonic() - self._compacted >= COMPACT_S:
                     self._compacted = time.monotonic()
                     self._calls.compact()
+                with contextlib.suppress(OSError):  # workers of one serve read it at a scrape
+                    CALLS.persist_if_due()
                 if time.monotonic() >= self._retry_at:
                     await self._flush()
                 elif len(self._queue) >= self._batch:  # backing off: bound memory, not retry
@@ -311,6 +317,8 @@ class UsageRecorder:
             self._wake.set()
             await self._task
             self._task = None
+        with contextlib.suppress(OSError):
+            CALLS.persist_if_due(force=True)
         for attempt in range(STOP_ATTEMPTS):
             if await self._flush():
                 break

@@ -1,0 +1,94 @@
+"""One log line per ended call (``MODELYARD_LOG_FORMAT`` = ``json`` or ``text``).
+
+The line goes through the stdlib logger ``modelyard.calls`` with its own stderr handler (not
+propagated, so other loggers and their formats are untouched). It holds the request id, user
+id, model, deployment, status, latency and tokens, and never a prompt, an answer, a key or an
+error's free text (an upstream's message may quote the prompt). With no handler installed the
+logger is off and the recorder skips building the line at all.
+
+Default: ``json`` when stderr is not a terminal (production: systemd, containers, files),
+``text`` on a terminal, where a person reads it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from modelyard.usage.meter import CallRecord
+
+LOGGER_NAME = "modelyard.calls"
+log = logging.getLogger(LOGGER_NAME)
+
+
+def fields(call: CallRecord) -> dict[str, Any]:
+    """What the line says about ``call``: identifiers, outcome and counts only."""
+    usage = call.usage
+    return {
+        "request_id": call.request_id,
+        "record_id": call.id,
+        "workspace_id": call.workspace_id,
+        "user_id": call.user_id,
+        "api_key_id": call.api_key_id,
+        "endpoint": call.endpoint,
+        "model": call.model_slug,
+        "deployment": call.deployment_id,
+        "status": call.status,
+        "latency_ms": round(call.latency_ms, 3),
+        "stream": call.stream,
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cache_read_tokens": usage.cache_read_tokens,
+        "cache_write_tokens": usage.cache_write_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "cost_usd": str(call.cost_usd),
+        "attempts": len(call.fallback_path) or 1,
+    }
+
+
+def emit(call: CallRecord) -> None:
+    """Log the call's line when the call log is on (one cheap level check when it is off)."""
+    if log.isEnabledFor(logging.INFO):
+        log.info("call", extra={"call": fields(call)})
+
+
+class JsonFormatter(logging.Formatter):
+    """A record as one JSON object: time, level, logger, message, and the call's fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update(getattr(record, "call", None) or {})
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(line).decode()
+
+
+class TextFormatter(logging.Formatter):
+    """``<time> call key=value ...`` for a person at a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+        extra = getattr(record, "call", None) or {}
+        pairs = " ".join(f"{key}={value}" for key, value in extra.items() if value is not None)
+        return f"{when}Z {record.getMessage()} {pairs}".rstrip()
+
+
+def configure(log_format: str | None) -> None:
+    """Turn the call log on, to stderr, as ``json`` or ``text`` (None: json unless a TTY)."""
+    chosen = log_format or ("text" if sys.stderr.isatty() else "json")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if chosen == "json" else TextFormatter())
+    for old in list(log.handlers):
+        log.removeHandler(old)
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
