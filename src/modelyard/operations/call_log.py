@@ -13,6 +13,7 @@ Default: ``json`` when stderr is not a terminal (production: systemd, containers
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +48,7 @@ def fields(call: CallRecord) -> dict[str, Any]:
         "reasoning_tokens": usage.reasoning_tokens,
         "cost_usd": str(call.cost_usd),
         "attempts": len(call.fallback_path) or 1,
+        "pid": os.getpid(),
     }
 
 
