@@ -111,8 +111,8 @@ class Settings(BaseModel):
     metrics_token: SecretStr | None = Field(
         default=None, description="when set, /metrics needs Authorization: Bearer <token>"
     )
-    log_format: Literal["json", "text"] | None = Field(
-        default=None, description="per-call log lines: json or text (none: json unless a TTY)"
+    log_format: Literal["json", "text", "off"] | None = Field(
+        default=None, description="per-call log lines: json, text or off (none: json unless a TTY)"
     )
 
     @model_validator(mode="before")

@@ -87,6 +87,8 @@ class TextFormatter(logging.Formatter):
 def configure(log_format: str | None) -> None:
     """Turn the call log on, to stderr, as ``json`` or ``text`` (None: json unless a TTY)."""
     chosen = log_format or ("text" if sys.stderr.isatty() else "json")
+    if chosen == "off":
+        return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if chosen == "json" else TextFormatter())
     for old in list(log.handlers):
