@@ -14,14 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from modelyard.gateway.messages import openapi as messages_openapi
+from modelyard.gateway.openapi_parts import PREFIX as _P
+from modelyard.gateway.openapi_parts import json_content as _json
+from modelyard.gateway.openapi_parts import operation as _operation
+from modelyard.gateway.openapi_parts import ref as _ref
 from modelyard.gateway.responses import openapi as responses_openapi
-from modelyard.openapi_errors import error_responses
-
-_P = "V1"  # component names are prefixed, apart from the admin API's schemas
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{_P}{name}"}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -408,33 +405,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         },
     },
 }
-
-# What any call that reaches a model can end in; ``GET /v1/models`` only authenticates.
-_CALL_ERRORS = (400, 401, 403, 404, 413, 422, 429, 500, 502, 503, 504)
-
-
-def _json(name: str) -> dict[str, Any]:
-    return {"application/json": {"schema": _ref(name)}}
-
-
-def _operation(
-    operation_id: str,
-    summary: str,
-    ok: dict[str, Any],
-    errors: tuple[int, ...] = _CALL_ERRORS,
-    body: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "tags": ["gateway (OpenAI-compatible)"],
-        "operationId": operation_id,
-        "summary": summary,
-        "security": [{"bearer": []}],
-        "responses": {"200": {"description": "OK", "content": ok}, **error_responses(*errors)},
-    }
-    if body is not None:
-        operation["requestBody"] = {"required": True, "content": body}
-    return operation
-
 
 _SSE = {
     "text/event-stream": {

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelyard.openapi_errors import error_responses
+from modelyard.gateway.openapi_parts import json_content as _json
+from modelyard.gateway.openapi_parts import operation as _operation
 
-_CALL_ERRORS = (400, 401, 403, 404, 413, 422, 429, 500, 502, 503, 504)
 _ITEM = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}}
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/V1{name}"}
 
 
 SCHEMAS: dict[str, dict[str, Any]] = {
@@ -106,29 +102,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         },
     },
 }
-
-
-def _operation(
-    operation_id: str,
-    summary: str,
-    ok: dict[str, Any],
-    errors: tuple[int, ...] = _CALL_ERRORS,
-    body: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "tags": ["gateway (OpenAI-compatible)"],
-        "operationId": operation_id,
-        "summary": summary,
-        "security": [{"bearer": []}],
-        "responses": {"200": {"description": "OK", "content": ok}, **error_responses(*errors)},
-    }
-    if body is not None:
-        operation["requestBody"] = {"required": True, "content": body}
-    return operation
-
-
-def _json(name: str) -> dict[str, Any]:
-    return {"application/json": {"schema": _ref(name)}}
 
 
 _SSE = {
