@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -36,8 +35,9 @@ from pathlib import Path
 
 import httpx
 from budgets_target import add_budgets
-from procs import Cleanup, Server, StartError, free_port
-from targets import EXPECTED, configure_modelyard, init_modelyard, request_body
+from procs import Cleanup, StartError
+from served import start_served
+from targets import EXPECTED, request_body
 
 
 class _Sink(BaseHTTPRequestHandler):
@@ -88,37 +88,14 @@ def _total_instructions(dump_dir: Path) -> int:
 
 
 def measure(args: argparse.Namespace, work: Path, cleanup: Cleanup) -> float:
-    python = sys.executable
-    fake_port, port = free_port(), free_port()
-    fake_url, base_url = f"http://127.0.0.1:{fake_port}", f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
-    env |= {
-        "MODELYARD_DATA_DIR": str(work / "data"),
-        "MODELYARD_ALLOWED_UPSTREAM_HOSTS": "127.0.0.1",
-    }
-    env |= args.served_env  # --env, --otlp: for the served process (and init)
-    fake = cleanup.add(
-        Server("fake", [python, "-m", "modelyard", "fake-provider", "--port", str(fake_port)], work)
+    # --env, --otlp: for the served process (and init)
+    served = start_served(work, cleanup, callgrind=True, env=args.served_env)
+    base_url, owner_key, slug, member_key = (
+        served.base_url,
+        served.owner_key,
+        served.slug,
+        served.member_key,
     )
-    fake.start(None, env)
-    owner_key = init_modelyard(python, env)
-    argv = [
-        "valgrind",
-        "--tool=callgrind",
-        "--instr-atstart=no",
-        f"--callgrind-out-file={work}/cg.out.%p",
-        python,
-        "-m",
-        "modelyard",
-        "serve",
-        "--port",
-        str(port),
-    ]
-    served = cleanup.add(Server("modelyard", argv, work))
-    served.start(None, env)
-    fake.wait_ready(fake_url + "/_fake/health")
-    served.wait_ready(base_url + "/healthz", timeout=600, poll=0.5)
-    slug, member_key = configure_modelyard(base_url, owner_key, fake_url)
     if args.budgets:
         add_budgets(base_url, owner_key)
     url, body = base_url + "/v1/chat/completions", request_body(slug, args.stream)

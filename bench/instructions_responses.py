@@ -14,9 +14,7 @@ database write each, as the default is.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,8 +22,9 @@ from pathlib import Path
 import httpx
 import orjson
 from instructions import _control, _total_instructions
-from procs import Cleanup, Server, StartError, free_port
-from targets import EXPECTED, MESSAGE, configure_modelyard, init_modelyard, request_body
+from procs import Cleanup, StartError
+from served import start_served
+from targets import EXPECTED, MESSAGE, request_body
 
 BLOCKS = 2  # blocks per endpoint
 
@@ -59,26 +58,8 @@ def _dumped(work: Path, seen: set[Path]) -> int:
 
 
 def measure(args: argparse.Namespace, work: Path, cleanup: Cleanup) -> dict[str, float]:
-    python = sys.executable
-    fake_port, port = free_port(), free_port()
-    fake_url, base_url = f"http://127.0.0.1:{fake_port}", f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
-    env |= {
-        "MODELYARD_DATA_DIR": str(work / "data"),
-        "MODELYARD_ALLOWED_UPSTREAM_HOSTS": "127.0.0.1",
-    }
-    fake = cleanup.add(
-        Server("fake", [python, "-m", "modelyard", "fake-provider", "--port", str(fake_port)], work)
-    )
-    fake.start(None, env)
-    owner_key = init_modelyard(python, env)
-    argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
-    argv += [f"--callgrind-out-file={work}/cg.out.%p", python, "-m", "modelyard", "serve"]
-    served = cleanup.add(Server("modelyard", [*argv, "--port", str(port)], work))
-    served.start(None, env)
-    fake.wait_ready(fake_url + "/_fake/health")
-    served.wait_ready(base_url + "/healthz", timeout=600, poll=0.5)
-    slug, member_key = configure_modelyard(base_url, owner_key, fake_url)
+    served = start_served(work, cleanup, callgrind=True)
+    base_url, slug, member_key = served.base_url, served.slug, served.member_key
     paths = {
         "chat": (base_url + "/v1/chat/completions", request_body(slug, args.stream)),
         "responses": (

@@ -16,9 +16,7 @@ seconds on a shared machine wander by about 10 %.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,8 +24,9 @@ from pathlib import Path
 import httpx
 import orjson
 from instructions import _control, _total_instructions
-from procs import Cleanup, Server, StartError, cpu_seconds, free_port
-from targets import EXPECTED, MESSAGE, configure_modelyard, init_modelyard, request_body
+from procs import Cleanup, StartError, cpu_seconds
+from served import start_served
+from targets import EXPECTED, MESSAGE, request_body
 
 
 def messages_body(model: str, stream: bool) -> str:
@@ -49,33 +48,8 @@ def _calls(client: httpx.Client, path: str, body: str, count: int) -> None:
 
 
 def run(args: argparse.Namespace, work: Path, cleanup: Cleanup) -> dict[str, float]:
-    python = sys.executable
-    fake_port, port = free_port(), free_port()
-    fake_url, base_url = f"http://127.0.0.1:{fake_port}", f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
-    env |= {
-        "MODELYARD_DATA_DIR": str(work / "data"),
-        "MODELYARD_ALLOWED_UPSTREAM_HOSTS": "127.0.0.1",
-    }
-    fake = cleanup.add(
-        Server("fake", [python, "-m", "modelyard", "fake-provider", "--port", str(fake_port)], work)
-    )
-    fake.start(None, env)
-    owner_key = init_modelyard(python, env)
-    argv = [python, "-m", "modelyard", "serve", "--port", str(port)]
-    if args.callgrind:
-        argv = [
-            "valgrind",
-            "--tool=callgrind",
-            "--instr-atstart=no",
-            f"--callgrind-out-file={work}/cg.out.%p",
-            *argv,
-        ]
-    served = cleanup.add(Server("modelyard", argv, work))
-    served.start(None, env)
-    fake.wait_ready(fake_url + "/_fake/health")
-    served.wait_ready(base_url + "/healthz", timeout=600, poll=0.5)
-    slug, member_key = configure_modelyard(base_url, owner_key, fake_url)
+    served = start_served(work, cleanup, callgrind=args.callgrind)
+    base_url, slug, member_key = served.base_url, served.slug, served.member_key
     bodies = {
         "/v1/chat/completions": request_body(slug, args.stream),
         "/v1/messages": messages_body(slug, args.stream),
