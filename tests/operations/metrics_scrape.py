@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+Read = TypeVar("Read")
 
 
 def scrape(base_url: str, token: str | None = None) -> Samples:
@@ -32,10 +34,9 @@ def delta(before: Samples, after: Samples, name: str, **labels: str) -> float:
     return value(after, name, **labels) - value(before, name, **labels)
 
 
-def until(
-    read: Callable[[], Samples], done: Callable[[Samples], bool], timeout: float = 5
-) -> Samples:
-    """Scrape until ``done`` (a streamed call is counted once its last event is sent)."""
+def until(read: Callable[[], Read], done: Callable[[Read], bool], timeout: float = 5) -> Read:
+    """Read (scrape, or read the log) until ``done``: a streamed call is counted once its last
+    event is sent, and the call log is written by a thread."""
     deadline = time.monotonic() + timeout
     while True:
         samples = read()
