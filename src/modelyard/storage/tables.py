@@ -305,6 +305,8 @@ class UsageRow(Base):
     # None for a call that ended; "unknown_outcome" for one whose process died while the
     # upstream had it (recorded at replay from its pending journal line, estimated).
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # A call an admin's live test made (wizard, model page): priced and shown in Usage, flagged.
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ImageQuotaRow(Base):

@@ -94,6 +94,7 @@ def to_row(call: CallRecord, outcome: str | None = None) -> Row:
         "started_at": call.started_at,
         "request_id": call.request_id,
         "outcome": outcome,
+        "is_test": call.is_test,
     }
 
 
@@ -125,6 +126,7 @@ def read_journal(path: Path) -> list[Row]:
             if row["id"] is None:
                 raise KeyError("id")
             row["started_at"] = datetime.fromisoformat(row["started_at"])
+            row["is_test"] = bool(row["is_test"])  # absent from lines before 0013
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             bad += 1
             continue

@@ -63,6 +63,7 @@ class CallRecord:
     error: str | None = None
     stream: bool = False
     request_id: str | None = None
+    is_test: bool = False  # an admin's live test of a model (wizard, model page)
     id: str = field(default_factory=new_record_id)
 
 

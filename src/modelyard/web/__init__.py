@@ -22,7 +22,9 @@ from modelyard.web import (
     invite_pages,
     key_pages,
     knowledge_pages,
+    lifecycle_pages,
     member_pages,
+    model_detail_pages,
     model_pages,
     oidc_pages,
     playground,
@@ -59,6 +61,8 @@ def install(app: FastAPI) -> None:
     for module in (
         auth,
         model_pages,
+        model_detail_pages,
+        lifecycle_pages,
         key_pages,
         usage_pages,
         knowledge_pages,

@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from modelyard.routing.snapshot import ModelConfig
-from modelyard.web import budget_texts, sso_texts, user_texts
+from modelyard.web import (
+    admin_texts,
+    budget_texts,
+    design_texts,
+    lifecycle_texts,
+    model_texts,
+    sso_texts,
+    user_texts,
+    wizard_texts,
+)
 
 LANGUAGES = (("en", "English"), ("de", "Deutsch"))
 
@@ -357,6 +366,9 @@ _EN |= budget_texts.EN  # the budget pages keep their labels in their own module
 _DE |= budget_texts.DE
 _EN |= user_texts.EN | sso_texts.EN  # so do the users, invite and single sign-on pages
 _DE |= user_texts.DE | sso_texts.DE
+for _module in (admin_texts, design_texts, lifecycle_texts, model_texts, wizard_texts):
+    _EN |= _module.EN  # each feature's labels in a module of its own
+    _DE |= _module.DE
 
 _TABLES: dict[str, Mapping[str, str]] = {"en": _EN, "de": {**_EN, **_DE}}
 
