@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
-from modelyard.routing.live_test import run_live_test
+from modelyard.routing.live_test import LiveTestPayer, run_live_test
 from modelyard.routing.snapshot import ModelConfig, load_workspace
 from modelyard.workspace import deployments, fallbacks, model_access, models, price_history
 from modelyard.workspace.group_schemas import ModelAccessReport
@@ -127,4 +127,5 @@ async def test_model(
             return config.models_by_id[row.id]
 
     model = await anyio.to_thread.run_sync(load)
-    return await run_live_test(services.upstream, model, data.prompt if data else None)
+    payer = LiveTestPayer(services.meter, actor.workspace_id, actor.user_id)
+    return await run_live_test(services.upstream, model, data.prompt if data else None, payer)

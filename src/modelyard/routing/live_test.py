@@ -10,9 +10,11 @@ from typing import Any
 from modelyard.errors import ModelyardError
 from modelyard.llm_types import (
     ChatRequest,
+    ChatResponse,
     EmbeddingRequest,
     ImagePart,
     ImageRequest,
+    ImageResponse,
     Message,
     TextPart,
     ToolSpec,
@@ -20,8 +22,11 @@ from modelyard.llm_types import (
 )
 from modelyard.providers.http import UpstreamClient
 from modelyard.routing import dispatch
+from modelyard.routing.live_test_billing import LiveTestBill, LiveTestPayer
 from modelyard.routing.snapshot import DeploymentConfig, ModelConfig
 from modelyard.usage.cost import cost_usd
+
+__all__ = ["LiveTestPayer", "run_live_test"]
 
 DEFAULT_PROMPT = "Reply with one short sentence to say hello."
 # A 1x1 transparent PNG: the smallest image any vision model accepts.
@@ -80,14 +85,14 @@ def _chat(model: ModelConfig, text: str, **extra: Any) -> ChatRequest:
 
 async def _probe(
     client: UpstreamClient,
-    model: ModelConfig,
+    bill: LiveTestBill,
     deployment: DeploymentConfig,
     capability: str,
     declared: bool,
     request: ChatRequest,
 ) -> Check:
     try:
-        answer = await dispatch.chat(client, model, deployment, request)
+        answer = await _chat_call(client, bill, deployment, request)
     except ModelyardError as exc:
         return Check(capability, declared, False, f"The provider refused it: {exc.admin_message}")
     detail = "Accepted by the provider."
@@ -97,12 +102,24 @@ async def _probe(
     return Check(capability, declared, True, detail)
 
 
+async def _chat_call(
+    client: UpstreamClient, bill: LiveTestBill, deployment: DeploymentConfig, request: ChatRequest
+) -> ChatResponse:
+    return await bill.call(
+        deployment,
+        "chat",
+        lambda: dispatch.chat(client, bill.model, deployment, request),
+        lambda answer: answer.usage,
+    )
+
+
 async def _completion(
-    client: UpstreamClient, model: ModelConfig, deployment: DeploymentConfig, prompt: str
+    client: UpstreamClient, bill: LiveTestBill, deployment: DeploymentConfig, prompt: str
 ) -> DeploymentResult:
+    model = bill.model
     started = time.perf_counter()
     try:
-        answer = await dispatch.chat(client, model, deployment, _chat(model, prompt))
+        answer = await _chat_call(client, bill, deployment, _chat(model, prompt))
     except ModelyardError as exc:
         return DeploymentResult(deployment.id, False, _ms(started), error=exc.admin_message)
     result = DeploymentResult(
@@ -128,16 +145,21 @@ async def _completion(
         ("temperature", caps.temperature, _chat(model, "Say hello.", temperature=0.3)),
     ]
     for capability, declared, request in probes:
-        result.checks.append(await _probe(client, model, deployment, capability, declared, request))
+        result.checks.append(await _probe(client, bill, deployment, capability, declared, request))
     return result
 
 
 async def _embedding(
-    client: UpstreamClient, deployment: DeploymentConfig, prompt: str
+    client: UpstreamClient, bill: LiveTestBill, deployment: DeploymentConfig, prompt: str
 ) -> DeploymentResult:
     started = time.perf_counter()
     try:
-        answer = await dispatch.embeddings(client, deployment, EmbeddingRequest("", [prompt]))
+        answer = await bill.call(
+            deployment,
+            "embeddings",
+            lambda: dispatch.embeddings(client, deployment, EmbeddingRequest("", [prompt])),
+            lambda answer: answer.usage,
+        )
     except ModelyardError as exc:
         return DeploymentResult(deployment.id, False, _ms(started), error=exc.admin_message)
     size = len(answer.vectors[0]) if answer.vectors else 0
@@ -146,15 +168,24 @@ async def _embedding(
     )
 
 
+def _image_usage(answer: ImageResponse) -> Usage:
+    answer.usage.images = len(answer.images)
+    return answer.usage
+
+
 async def _image(
-    client: UpstreamClient, deployment: DeploymentConfig, prompt: str
+    client: UpstreamClient, bill: LiveTestBill, deployment: DeploymentConfig, prompt: str
 ) -> DeploymentResult:
     started = time.perf_counter()
     try:
-        answer = await dispatch.images(client, deployment, ImageRequest("", prompt, n=1))
+        answer = await bill.call(
+            deployment,
+            "images",
+            lambda: dispatch.images(client, deployment, ImageRequest("", prompt, n=1)),
+            _image_usage,
+        )
     except ModelyardError as exc:
         return DeploymentResult(deployment.id, False, _ms(started), error=exc.admin_message)
-    answer.usage.images = len(answer.images)
     return DeploymentResult(
         deployment.id, True, _ms(started), f"{len(answer.images)} image(s) generated.", answer.usage
     )
@@ -165,17 +196,25 @@ def _ms(started: float) -> float:
 
 
 async def run_live_test(
-    client: UpstreamClient, model: ModelConfig, prompt: str | None
+    client: UpstreamClient,
+    model: ModelConfig,
+    prompt: str | None,
+    payer: LiveTestPayer | None = None,
 ) -> dict[str, Any]:
-    """Test every deployment of ``model``; the first one's result is also given at the top."""
+    """Test every deployment of ``model``; the first one's result is also given at the top.
+
+    With ``payer`` every upstream call (probes included) is recorded in Usage as a test call.
+    ``spent_usd`` is what all of them cost (``cost_usd`` is the main request's alone).
+    """
+    bill = LiveTestBill(model, payer)
     results: list[DeploymentResult] = []
     for deployment in model.deployments:
         if model.kind == "completion":
-            results.append(await _completion(client, model, deployment, prompt or DEFAULT_PROMPT))
+            results.append(await _completion(client, bill, deployment, prompt or DEFAULT_PROMPT))
         elif model.kind == "embedding":
-            results.append(await _embedding(client, deployment, prompt or "Hello, world."))
+            results.append(await _embedding(client, bill, deployment, prompt or "Hello, world."))
         else:
-            results.append(await _image(client, deployment, prompt or "A small red square."))
+            results.append(await _image(client, bill, deployment, prompt or "A small red square."))
     rendered = [
         {
             "deployment_id": r.deployment_id,
@@ -184,6 +223,7 @@ async def run_live_test(
             "output": r.output,
             "usage": asdict(r.usage),
             "cost_usd": float(cost_usd(r.usage, model.prices)),
+            "spent_usd": float(bill.spent.get(r.deployment_id, 0)),
             "checks": [c.as_dict() for c in r.checks],
             "error": r.error,
         }
@@ -199,5 +239,7 @@ async def run_live_test(
         "cost_usd": first["cost_usd"] if first else 0.0,
         "checks": first["checks"] if first else [],
         "error": None if rendered else "The model has no deployment to test.",
+        "spent_usd": float(bill.total),
+        "recorded_in_usage": payer is not None,
         "deployments": rendered,
     }

@@ -31,7 +31,7 @@ from modelyard.storage.tables import (
     UserRow,
     WorkspaceRow,
 )
-from modelyard.usage.cost import UnitPrices
+from modelyard.usage.cost import UnitPrices, prices_in_force
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,12 +276,16 @@ def _model_config(
         max_images_count=row.max_images_count,
         max_images_window_hours=row.max_images_window_hours,
         similarity_threshold=row.similarity_threshold,
-        prices=UnitPrices(
-            input=row.input_price,
-            output=row.output_price,
-            cache_read=row.cache_read_price,
-            cache_write=row.cache_write_price,
-            image=row.image_price,
+        prices=prices_in_force(
+            row.kind,
+            row.provider,
+            UnitPrices(
+                input=row.input_price,
+                output=row.output_price,
+                cache_read=row.cache_read_price,
+                cache_write=row.cache_write_price,
+                image=row.image_price,
+            ),
         ),
         deployments=deployments,
         fallback_ids=fallbacks,

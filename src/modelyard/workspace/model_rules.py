@@ -12,6 +12,7 @@ from typing import Any
 from modelyard.catalog.schema import Capabilities, CatalogEntry
 from modelyard.errors import InvalidInput
 from modelyard.storage.tables import ModelRow
+from modelyard.usage.cost import UnitPrices, price_missing
 
 DEFAULT_SIMILARITY_THRESHOLD = Decimal("0.5")
 
@@ -160,12 +161,23 @@ def apply_catalog_entry(row: ModelRow, entry: CatalogEntry) -> None:
     row.embedding_dimensions = entry.embedding_dimensions
 
 
+def row_prices(row: ModelRow) -> UnitPrices:
+    """The unit prices a model row carries, all of them (before ``prices_in_force``)."""
+    return UnitPrices(
+        row.input_price,
+        row.output_price,
+        row.cache_read_price,
+        row.cache_write_price,
+        row.image_price,
+    )
+
+
 def warnings_for(row: ModelRow, deployment_count: int) -> list[str]:
     """What an admin should fix before members rely on the model."""
     out: list[str] = []
     if row.kind == "completion" and (row.input_price is None or row.output_price is None):
         out.append("No token price: calls are recorded with cost 0 until prices are set.")
-    if row.kind == "image" and row.image_price is None:
+    if row.kind == "image" and price_missing(row.kind, row.provider, row_prices(row)):
         out.append("No image price: calls are recorded with cost 0 until a price is set.")
     if row.kind == "embedding" and row.input_price is None:
         out.append("No input price: calls are recorded with cost 0 until a price is set.")

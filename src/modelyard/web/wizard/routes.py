@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from modelyard.routing.live_test import run_live_test
+from modelyard.routing.live_test import LiveTestPayer, run_live_test
 from modelyard.web.auth import AdminUserDep, FormDep
 from modelyard.web.pages import GENERAL, finish, render, services_of
 from modelyard.web.wizard import build, forms
@@ -135,7 +135,8 @@ async def test(request: Request, user: AdminUserDep, form: FormDep) -> Response:
     try:
         if go == "run":
             config = await anyio.to_thread.run_sync(build.unsaved_config, services, actor, draft)
-            result: dict[str, Any] = await run_live_test(services.upstream, config, None)
+            payer = LiveTestPayer(services.meter, actor.workspace_id, actor.user_id)
+            result: dict[str, Any] = await run_live_test(services.upstream, config, None, payer)
             draft.test = result
             return wizard.test(draft)
         if draft.test is None:
