@@ -14,11 +14,21 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+if TYPE_CHECKING:
+    from modelyard.providers.egress_proxy import EgressProxies
+
 ENV_PREFIX = "MODELYARD_"
+# The variables every HTTP client reads, used when the MODELYARD_ one is not set (lower case
+# first, as curl and Python's urllib do).
+STANDARD_PROXY_VARIABLES = {
+    "https_proxy": ("https_proxy", "HTTPS_PROXY"),
+    "http_proxy": ("http_proxy", "HTTP_PROXY"),
+    "no_proxy": ("no_proxy", "NO_PROXY"),
+}
 
 
 class Settings(BaseModel):
@@ -64,6 +74,12 @@ class Settings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = Field(default=1, ge=1, description="processes serving the port, one core each")
+    drain_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="seconds after SIGTERM a server keeps serving with /readyz at 503, so that a "
+        "load balancer takes it out before it stops (modelyard.draining)",
+    )
     log_level: str = "info"
     public_url: str | None = Field(
         default=None,
@@ -114,6 +130,21 @@ class Settings(BaseModel):
     log_format: Literal["json", "text", "off"] | None = Field(
         default=None, description="per-call log lines: json, text or off (none: json unless a TTY)"
     )
+    # Upstream calls through an egress proxy, and extra trust (providers.egress_proxy,
+    # providers.tls_trust); the proxies default to HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+    https_proxy: SecretStr | None = Field(
+        default=None, description="http://[user:pass@]host:port for https upstreams (CONNECT)"
+    )
+    http_proxy: SecretStr | None = Field(
+        default=None, description="http://[user:pass@]host:port for http upstreams (CONNECT)"
+    )
+    no_proxy: str | None = Field(
+        default=None, description="hosts, domains, IPs or CIDRs reached without the proxy"
+    )
+    ca_bundle: Path | None = Field(
+        default=None,
+        description="PEM file of CAs trusted besides the system's (a TLS-inspecting proxy's)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -129,6 +160,40 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _standard_proxy_variables(cls, values: Any) -> Any:
+        """HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case) for the proxy fields not set."""
+        if not isinstance(values, Mapping):
+            return values
+        return {**standard_proxy_values(os.environ), **values}
+
+    @field_validator("ca_bundle", mode="after")
+    @classmethod
+    def _check_ca_bundle(cls, value: Path | None) -> Path | None:
+        import ssl
+
+        if value is None or not str(value).strip():
+            return None
+        try:
+            ssl.create_default_context().load_verify_locations(cafile=str(value))
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(f"{value} is not a readable PEM file of CAs ({exc})") from None
+        return value
+
+    @property
+    def egress_proxies(self) -> EgressProxies:
+        """The egress proxies in force (none configured: every call goes direct).
+
+        A malformed proxy URL raises ``ValueError`` here, when the server starts, rather than
+        in validation, whose errors would repeat the URL with its password."""
+        from modelyard.providers.egress_proxy import EgressProxies
+
+        def raw(secret: SecretStr | None) -> str | None:
+            return secret.get_secret_value() if secret is not None else None
+
+        return EgressProxies.parse(raw(self.https_proxy), raw(self.http_proxy), self.no_proxy)
 
     @property
     def oidc_enabled(self) -> bool:
@@ -153,4 +218,19 @@ def environment_values(environ: Mapping[str, str]) -> dict[str, str]:
             field = name[len(ENV_PREFIX) :].lower()
             if field in fields:
                 values[field] = value
+    return values
+
+
+def standard_proxy_values(environ: Mapping[str, str]) -> dict[str, str]:
+    """The proxy fields set by the standard variables in ``environ``, leaving out any field
+    whose ``MODELYARD_`` variable is set (that one wins)."""
+    own = {name.upper() for name in environ if name.upper().startswith(ENV_PREFIX)}
+    values: dict[str, str] = {}
+    for field, names in STANDARD_PROXY_VARIABLES.items():
+        if f"{ENV_PREFIX}{field.upper()}" in own:
+            continue
+        for name in names:
+            if environ.get(name):
+                values[field] = environ[name]
+                break
     return values
