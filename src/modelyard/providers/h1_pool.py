@@ -4,6 +4,11 @@ The host policy is enforced here, at connect time: a name is resolved once (cach
 minute), every address it resolves to must be allowed, and the connection goes to a checked
 address (never to the name again), so DNS cannot be used to reach an address configuration
 refused. TLS verifies the certificate against the name, as any HTTPS client does.
+
+Through an egress proxy (``egress_proxy``) the same check runs on the final upstream before
+the tunnel is asked for, and the tunnel is asked for by name (proxies filter by name). A name
+that does not resolve here cannot be checked, so it is refused unless the allow list names it.
+The proxy resolves the name again: its own rules are the second line against DNS rebinding.
 """
 
 from __future__ import annotations
@@ -14,12 +19,16 @@ import re
 import socket
 import ssl
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from modelyard import __version__
 from modelyard.errors import UpstreamError
+from modelyard.providers.egress_proxy import EgressProxies, ProxyUrl, open_tunnel
 from modelyard.providers.h1_connection import ConnectionBroken, H1Connection, H1Response
+from modelyard.providers.tls_trust import client_context
 from modelyard.security import AllowedHosts, is_address_allowed
 
 USER_AGENT = f"modelyard/{__version__}"
@@ -104,6 +113,8 @@ class H1Pool:
         keepalive_s: float = 4.0,
         connect_timeout: float = 10.0,
         dns_ttl: float = 60.0,
+        proxies: EgressProxies | None = None,
+        ca_bundle: Path | None = None,
     ) -> None:
         self.loop = asyncio.get_running_loop()
         self._allowed = allowed
@@ -121,6 +132,8 @@ class H1Pool:
         self._slot_waiters: deque[_SlotWaiter] = deque()
         self._sweep: asyncio.TimerHandle | None = None
         self._tls: ssl.SSLContext | None = None
+        self._proxies = proxies if proxies is not None and proxies.configured else None
+        self._ca_bundle = ca_bundle
         self._closed = False
 
     def target(self, url: str) -> _Target:
@@ -252,11 +265,15 @@ class H1Pool:
             self._connecting -= 1
 
     async def _open_connection(self, target: _Target) -> H1Connection:
-        addresses = await self._resolve(target.host, target.port)
         origin = target.origin
 
         def protocol() -> H1Connection:
             return H1Connection(self.loop, origin, self._give_back, self._forget)
+
+        proxy = self._proxies and self._proxies.for_upstream(target.tls, target.host, target.port)
+        if proxy:
+            return await self._open_through(proxy, target, protocol)
+        addresses = await self._resolve(target.host, target.port)
 
         last: OSError | None = None
         for address in addresses:
@@ -277,9 +294,37 @@ class H1Pool:
         assert last is not None
         raise last
 
+    async def _open_through(
+        self, proxy: ProxyUrl, target: _Target, protocol: Callable[[], H1Connection]
+    ) -> H1Connection:
+        """A connection tunnelled through ``proxy``, once the final upstream passed the policy."""
+        try:
+            await self._resolve(target.host, target.port)
+        except socket.gaierror:
+            if not self._allowed.allows_name(target.host):
+                raise UpstreamRefused(
+                    f"Upstream host '{target.host}' does not resolve here, so the host policy "
+                    "cannot check it; to reach it through the egress proxy, add it to "
+                    "MODELYARD_ALLOWED_UPSTREAM_HOSTS."
+                ) from None
+        async with asyncio.timeout(self._connect_timeout):
+            sock = await open_tunnel(self.loop, proxy, target.host, target.port)
+            try:
+                _, conn = await self.loop.create_connection(
+                    protocol,
+                    sock=sock,
+                    ssl=self._tls_context() if target.tls else None,
+                    server_hostname=target.host if target.tls else None,
+                )
+            except BaseException:
+                sock.close()
+                raise
+        self._open.add(conn)
+        return conn
+
     def _tls_context(self) -> ssl.SSLContext:
         if self._tls is None:
-            self._tls = ssl.create_default_context()
+            self._tls = client_context(self._ca_bundle)
         return self._tls
 
     async def _resolve(self, host: str, port: int) -> list[str]:

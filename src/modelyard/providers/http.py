@@ -10,16 +10,20 @@ private addresses that configuration refused.
 from __future__ import annotations
 
 import socket
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import orjson
 
 from modelyard.errors import UpstreamError, UpstreamTimeout
 from modelyard.llm_types import InputFile
 from modelyard.providers.base import UpstreamRequest
+from modelyard.providers.egress_proxy import EgressProxies
 from modelyard.providers.h1_connection import H1Response
 from modelyard.providers.h1_pool import H1Pool, UpstreamRefused
+from modelyard.providers.tls_trust import refused_certificate
 from modelyard.security import parse_allowed
 
 __all__ = ["UpstreamClient", "UpstreamRefused", "UpstreamReply"]
@@ -39,14 +43,26 @@ class UpstreamReply:
 
 
 class UpstreamClient:
-    """Sends :class:`UpstreamRequest` objects; created in the app's lifespan, closed with it."""
+    """Sends :class:`UpstreamRequest` objects; created in the app's lifespan, closed with it.
+
+    ``proxies`` sends calls through an egress proxy, ``ca_bundle`` trusts further CAs (see
+    ``egress_proxy`` and ``tls_trust``).
+    """
 
     def __init__(
-        self, allowed_hosts: Sequence[str], *, timeout: float = DEFAULT_TIMEOUT, limit: int = 1000
+        self,
+        allowed_hosts: Sequence[str],
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        limit: int = 1000,
+        proxies: EgressProxies | None = None,
+        ca_bundle: Path | None = None,
     ) -> None:
         self.timeout = timeout
         self._allowed = parse_allowed(allowed_hosts)
         self._limit = limit
+        self._proxies = proxies
+        self._ca_bundle = ca_bundle
         self._pool: H1Pool | None = None
 
     def _connections(self) -> H1Pool:
@@ -56,6 +72,8 @@ class UpstreamClient:
                 limit=self._limit,
                 keepalive_s=KEEPALIVE_S,
                 connect_timeout=CONNECT_TIMEOUT_S,
+                proxies=self._proxies,
+                ca_bundle=self._ca_bundle,
             )
         return self._pool
 
@@ -82,6 +100,8 @@ class UpstreamClient:
             raise UpstreamError(
                 "Could not reach the provider: its name does not resolve."
             ) from None
+        except ssl.SSLCertVerificationError as exc:
+            raise UpstreamError(refused_certificate(exc)) from None
         except (OSError, ValueError) as exc:  # refused, reset, TLS failures, malformed answers
             raise UpstreamError(f"Could not reach the provider: {type(exc).__name__}.") from None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -27,6 +28,8 @@ class FakeProvider:
 
     ``with FakeProvider() as fake:`` listens on a free loopback port (or ``port``); ``fake.url``
     is ``http://127.0.0.1:PORT``, ``fake.requests()`` the request log, ``fake.clear()`` empties it.
+    With ``tls=(certificate_pem, key_pem)`` it speaks HTTPS and ``fake.url`` starts ``https://``
+    (the egress-proxy and CA-bundle tests make a throw-away CA for it).
     """
 
     def __init__(
@@ -35,8 +38,10 @@ class FakeProvider:
         host: str = "127.0.0.1",
         app: FakeApp | None = None,
         log_limit: int = DEFAULT_LIMIT,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         self.app = app or create_fake_app(log_limit)
+        self.tls = tls
         self.host = host
         self.port = port or 0
         self._server: uvicorn.Server | None = None
@@ -45,7 +50,7 @@ class FakeProvider:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def requests(self) -> list[dict[str, Any]]:
         """The logged requests, oldest first: method, path, query, headers, body."""
@@ -72,6 +77,8 @@ class FakeProvider:
                 access_log=False,
                 lifespan="off",
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+                ssl_certfile=str(self.tls[0]) if self.tls else None,
+                ssl_keyfile=str(self.tls[1]) if self.tls else None,
             )
             install_log_filter()
             server = uvicorn.Server(config)
