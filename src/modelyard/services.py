@@ -60,7 +60,10 @@ class Services:
             secret_box=box,
             config=config,
             upstream=UpstreamClient(
-                settings.allowed_upstream_hosts, timeout=settings.upstream_timeout
+                settings.allowed_upstream_hosts,
+                timeout=settings.upstream_timeout,
+                proxies=settings.egress_proxies,
+                ca_bundle=settings.ca_bundle,
             ),
             meter=UsageRecorder(engine, settings.data_dir / "usage-journal"),
             router=Router(
