@@ -16,6 +16,7 @@ from modelyard.llm_types import Usage
 from modelyard.operations import tracing
 from modelyard.providers.http import UpstreamClient
 from modelyard.routing.budgets import BudgetGuard, Hold
+from modelyard.routing.budgets.micro_cost import micro_cost
 from modelyard.routing.budgets.periods import to_micro
 from modelyard.routing.config_store import Caller, ConfigStore
 from modelyard.routing.image_quota import ImageQuota
@@ -95,7 +96,7 @@ class CallMeter:
                 # A model that cannot take the call is refused or passed over by the router.
                 with contextlib.suppress(ModelyardError):
                     prepare(candidate)
-            return to_micro(cost_usd(self._estimate(candidate), candidate.prices))
+            return micro_cost(self._estimate(candidate), candidate.prices)
 
         caller = self.caller
         try:
@@ -195,7 +196,7 @@ class CallMeter:
         self._ended = True
         cost = cost_usd(usage, model.prices)
         if self._hold is not None:  # the reservation becomes the real cost (0 on failure)
-            self.ctx.budgets.ledger.settle(self._hold, to_micro(cost))
+            self.ctx.budgets.ledger.settle(self._hold, to_micro(cost))  # as the row records
             self._hold = None
         self.ctx.meter.record(
             self._call(

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from modelyard.routing.budgets.periods import Period, Periods, from_micro
 from modelyard.routing.snapshot import BudgetConfig
@@ -48,6 +48,7 @@ class Hold:
     lapses_at: float = 0.0
     settled: bool = False
     released: bool = False  # lapsed: its reservation was given back before it settled
+    tallies: tuple[Any, ...] = ()  # a local hold's period tallies, beside ``periods``
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,28 @@ def crossings(period: Period, before: int, after: int) -> list[tuple[Decimal, in
     return [(f, t) for f, t in period.thresholds if before < t <= after]
 
 
+@dataclass(slots=True)
+class _Tally:
+    """Spent and reserved micro-dollars of one budget period, in this process."""
+
+    spent: int
+    reserved: int = 0
+
+
+@dataclass(slots=True)
+class _Applying:
+    """One ``applying_budgets`` tuple's current periods and their tallies, until the first of
+    them resets: the hot path then walks two short tuples and looks nothing up."""
+
+    budgets: Sequence[BudgetConfig]  # the snapshot's tuple itself (compared by identity)
+    periods: tuple[Period, ...]
+    tallies: tuple[_Tally, ...]
+    until: float  # the earliest reset of those periods
+
+
+_APPLYING_MAX = 4096  # budget sets remembered; a snapshot change leaves old ones behind
+
+
 class MemoryLedger:
     """Spend and reservations of this process only; right for one process (SQLite)."""
 
@@ -98,14 +121,43 @@ class MemoryLedger:
     ) -> None:
         self.periods = Periods(clock)
         self.on_cross = on_cross
-        self._spent: dict[tuple[str, int], int] = {}
-        self._reserved: dict[tuple[str, int], int] = {}
+        self._tallies: dict[tuple[str, int], _Tally] = {}
         self._known: dict[tuple[str, int], int] = {}
+        self._applying: dict[int, _Applying] = {}
         self._open: deque[Hold] = deque()  # oldest first: every hold lapses after LAPSE_S
         # What a budget may admit here; None: refuse (unknown). Default: its whole amount.
         self._room = room
         # The workers of one ``serve --workers N`` without Redis each admit an Nth.
         self._share = max(1, share)
+
+    def _current(self, budgets: Sequence[BudgetConfig], now: float) -> _Applying:
+        found = self._applying.get(id(budgets))
+        if found is not None and found.budgets is budgets and now < found.until:
+            return found
+        current = self.periods.current
+        periods = tuple([current(b, now) for b in budgets])
+        found = _Applying(
+            budgets,
+            periods,
+            tuple([self._tally(period) for period in periods]),
+            min((p.resets_ts for p in periods), default=float("inf")),
+        )
+        if len(self._applying) >= _APPLYING_MAX:
+            self._applying.clear()
+        self._applying[id(budgets)] = found
+        return found
+
+    def _tally(self, period: Period) -> _Tally:
+        """The period's tally; a key not seen yet starts from the database's spend at the last
+        sync (0 for a period that began since: nothing was recorded in it then), and a new
+        period makes the ledger forget the budget's earlier ones."""
+        tally = self._tallies.get(period.key)
+        if tally is None:
+            tally = self._tallies[period.key] = _Tally(self._known.get(period.key, 0))
+            budget_id, start = period.key
+            for key in [k for k in self._tallies if k[0] == budget_id and k[1] < start]:
+                del self._tallies[key]
+        return tally
 
     def admit(
         self,
@@ -115,30 +167,30 @@ class MemoryLedger:
         unchecked: frozenset[str] = frozenset(),
     ) -> Hold | Refusal:
         now = self.periods.clock()
-        current = self.periods.current
-        periods = tuple([current(b, now) for b in budgets])
+        applying = self._current(budgets, now)
         open_holds = self._open
         if open_holds and (open_holds[0].settled or open_holds[0].lapses_at <= now):
             self._lapse(now)
-        spent, reserved = self._spent, self._reserved
-        for period in periods:
-            key = period.key
-            used = spent.get(key)
-            if used is None:
-                used = self._seed(period)
-            used += reserved.get(key, 0)
+        share, room = self._share, self._room
+        for period, tally in zip(applying.periods, applying.tallies, strict=True):
             if unchecked and period.budget.id in unchecked:
                 continue
-            limit = period.amount // self._share if self._room is None else self._room(period)
+            used = tally.spent + tally.reserved
+            limit = period.amount // share if room is None else room(period)
             if limit is None:
                 return Refusal(period, unknown=True)
             if used >= limit or used + amount > limit:
                 return Refusal(period)
-        for period in periods:
-            key = period.key
-            reserved[key] = reserved.get(key, 0) + amount
-        hold = Hold(workspace_id, periods, amount, lapses_at=now + LAPSE_S)
-        self._open.append(hold)
+        for tally in applying.tallies:
+            tally.reserved += amount
+        hold = Hold(
+            workspace_id,
+            applying.periods,
+            amount,
+            lapses_at=now + LAPSE_S,
+            tallies=applying.tallies,
+        )
+        open_holds.append(hold)
         return hold
 
     def _lapse(self, now: float) -> None:
@@ -149,9 +201,8 @@ class MemoryLedger:
             hold = open_holds.popleft()
             if not hold.settled and not hold.released:
                 hold.released = True
-                for period in hold.periods:
-                    key = period.key
-                    self._reserved[key] = max(0, self._reserved.get(key, 0) - hold.amount)
+                for tally in hold.tallies:
+                    tally.reserved = max(0, tally.reserved - hold.amount)
 
     async def reserve(
         self,
@@ -162,33 +213,17 @@ class MemoryLedger:
     ) -> Hold | Refusal:
         return self.admit(workspace_id, budgets, amount, unchecked)
 
-    def _seed(self, period: Period) -> int:
-        """A key not seen yet: the database's spend at the last sync (0 for a period that
-        began since: nothing was recorded in it then)."""
-        seed = self._known.get(period.key, 0)
-        self._spent[period.key] = seed
-        self._drop_old(period)
-        return seed
-
-    def _drop_old(self, period: Period) -> None:
-        """A new period began: forget the budget's earlier ones."""
-        budget_id, start = period.key
-        for key in [k for k in self._spent if k[0] == budget_id and k[1] < start]:
-            self._spent.pop(key, None)
-            self._reserved.pop(key, None)
-
     def settle(self, hold: Hold, real: int) -> None:
         if hold.settled:
             return
         hold.settled = True
-        spent, reserved = self._spent, self._reserved
-        for period in hold.periods:
-            key = period.key
-            if not hold.released:
-                reserved[key] = max(0, reserved.get(key, 0) - hold.amount)
-            before = spent.get(key, 0)
-            after = before + real
-            spent[key] = after
+        released = hold.released
+        for period, tally in zip(hold.periods, hold.tallies, strict=True):
+            if not released:
+                reserved = tally.reserved - hold.amount
+                tally.reserved = reserved if reserved > 0 else 0
+            before = tally.spent
+            after = tally.spent = before + real
             thresholds = period.thresholds
             if (
                 self.on_cross is not None
@@ -207,7 +242,8 @@ class MemoryLedger:
 
     def used(self, key: tuple[str, int]) -> int:
         """Spent plus reserved (tests, the Redis ledger's degraded share)."""
-        return self._spent.get(key, 0) + self._reserved.get(key, 0)
+        tally = self._tallies.get(key)
+        return tally.spent + tally.reserved if tally is not None else 0
 
     async def reconcile(self, workspace_id: str, spent: Sequence[tuple[Period, int]]) -> None:
         self.merge(workspace_id, spent)
@@ -216,8 +252,9 @@ class MemoryLedger:
         for period, value in spent:
             key = period.key
             self._known[key] = value
-            if key in self._spent and self._spent[key] < value:
-                self._spent[key] = value
+            tally = self._tallies.get(key)
+            if tally is not None and tally.spent < value:
+                tally.spent = value
 
     async def start(self) -> None:
         return None
