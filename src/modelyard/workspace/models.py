@@ -10,20 +10,17 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from modelyard.catalog.schema import Capabilities
-from modelyard.errors import Conflict, InvalidInput, NotFound
+from modelyard.errors import InvalidInput, NotFound
 from modelyard.storage.deletion import delete_row
 from modelyard.storage.tables import (
-    AssistantRow,
     DeploymentRow,
     FallbackRow,
-    KnowledgeCollectionRow,
     ModelKeyRow,
     ModelRow,
     UserRow,
 )
-from modelyard.workspace import audit, model_access, price_history, slugs
+from modelyard.workspace import audit, model_access, model_dependents, price_history, slugs
 from modelyard.workspace.actor import Actor
-from modelyard.workspace.budgets import budgets_with_fallback
 from modelyard.workspace.catalog_store import active_catalog
 from modelyard.workspace.ids import new_id
 from modelyard.workspace.model_rules import (
@@ -138,43 +135,9 @@ def delete_model(session: Session, actor: Actor, model_id: str) -> None:
     depends on it, so no chain or assistant is left pointing at nothing."""
     actor.require_admin()
     row = load_row(session, actor, model_id)
-    used_as_fallback = session.scalars(
-        select(ModelRow.slug)
-        .join(FallbackRow, FallbackRow.model_id == ModelRow.id)
-        .where(FallbackRow.fallback_model_id == row.id)
-    ).all()
-    if used_as_fallback:
-        raise Conflict(
-            f"Model '{row.slug}' is a fallback of {', '.join(sorted(used_as_fallback))}; "
-            "remove it from those chains first.",
-            code="in_use",
-        )
-    assistants = session.scalars(
-        select(AssistantRow.name).where(AssistantRow.model_id == row.id)
-    ).all()
-    if assistants:
-        raise Conflict(
-            f"Model '{row.slug}' backs the assistant(s) {', '.join(sorted(assistants))}.",
-            code="in_use",
-        )
-    collections = session.scalars(
-        select(KnowledgeCollectionRow.name).where(
-            KnowledgeCollectionRow.embedding_model_id == row.id
-        )
-    ).all()
-    if collections:
-        raise Conflict(
-            f"Model '{row.slug}' embeds the knowledge collection(s) "
-            f"{', '.join(sorted(collections))}; give them another model first.",
-            code="in_use",
-        )
-    budget_ids = budgets_with_fallback(session, row.id)
-    if budget_ids:
-        raise Conflict(
-            f"Model '{row.slug}' is the fallback of the budget(s) {', '.join(budget_ids)}; "
-            "give them another fallback model first.",
-            code="in_use",
-        )
+    refusal = model_dependents.dependents_of(session, actor, row.id).refusal()
+    if refusal is not None:
+        raise refusal
     session.execute(delete(FallbackRow).where(FallbackRow.model_id == row.id))
     session.execute(delete(DeploymentRow).where(DeploymentRow.model_id == row.id))
     model_access.delete_for_model(session, row.id)
