@@ -232,6 +232,7 @@ def map_model(
         embedding_dimensions=dimensions,
         deprecated=data.get("status") == "deprecated",
         release_date=_text(data.get("release_date"), f"{where}.release_date"),
+        family=family or None,
     )
 
 

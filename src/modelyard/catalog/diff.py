@@ -11,6 +11,11 @@ from modelyard.catalog.schema import Capabilities, Catalog, CatalogEntry
 
 __all__ = ["CatalogDiff", "EntryChange", "diff_catalogs"]
 
+# Facts about an entry's place in its model line, not settings a model takes from it: a change
+# there (or their first appearance in a stored catalog) touches no model. The lifecycle reads
+# them from the active catalog (``catalog.successors``).
+_LINEAGE = frozenset({"family", "successor"})
+
 
 class EntryChange(BaseModel):
     """Fields of one entry that differ: ``field -> (old, new)``.
@@ -74,7 +79,7 @@ def _changed_fields(old: CatalogEntry, new: CatalogEntry) -> dict[str, tuple[Any
     # Decimals compare by value, so "2.0" -> "2" is not reported as a price change.
     fields: dict[str, tuple[Any, Any]] = {}
     for name in CatalogEntry.model_fields:
-        if name == "id":
+        if name == "id" or name in _LINEAGE:
             continue
         if name == "capabilities":
             for flag in Capabilities.model_fields:

@@ -75,6 +75,11 @@ class CatalogEntry(BaseModel):
     embedding_dimensions: Count | None = None
     deprecated: bool = False
     release_date: str | None = None
+    # The provider's model line (models.dev ``family``: ``gpt``, ``claude-sonnet``): a deprecated
+    # entry's suggested successor is the newest current entry of the same line.
+    family: str | None = None
+    # An entry id the source names as this one's replacement (our format; wins over the line).
+    successor: str | None = None
 
 
 class Catalog(BaseModel):

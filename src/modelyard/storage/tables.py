@@ -32,6 +32,7 @@ from modelyard.storage.catalog_tables import ModelPriceRow as ModelPriceRow
 from modelyard.storage.identity_tables import InviteRow as InviteRow
 from modelyard.storage.identity_tables import OidcLoginRow as OidcLoginRow
 from modelyard.storage.identity_tables import ScimTokenRow as ScimTokenRow
+from modelyard.storage.lifecycle_tables import CatalogRetirementRow as CatalogRetirementRow
 from modelyard.storage.types import DecimalText, UTCDateTime, utcnow
 
 

@@ -72,8 +72,11 @@ def apply_catalog_tracked(
 ) -> tuple[CatalogDiff, list[dict[str, Any]]]:
     """``apply_catalog`` without the commit, also saying which workspace models it touched
     (with the changed fields' old and new values) and writing their price history."""
+    from modelyard.catalog.retirements import note_retirements  # where catalogs are applied
+
     old = active_catalog(session)
     diff = catalogs.diff_catalogs(old, new)
+    note_retirements(session, old, new, update_id)
     row = session.get(CatalogRow, _ROW_ID)
     if row is None:
         session.add(CatalogRow(id=_ROW_ID, version=new.version, data=_as_data(new)))
