@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from modelyard.request_ids import RequestIds
@@ -17,11 +17,13 @@ from modelyard.web import (
     audit_pages,
     auth,
     budget_pages,
+    error_pages,
     group_pages,
     identity_pages,
     invite_pages,
     key_pages,
     knowledge_pages,
+    layout,
     lifecycle_pages,
     member_pages,
     model_detail_pages,
@@ -32,7 +34,7 @@ from modelyard.web import (
     user_pages,
 )
 from modelyard.web.login_throttle import LoginThrottle
-from modelyard.web.pages import HERE, render
+from modelyard.web.pages import HERE, render, templates
 from modelyard.web.security_headers import SecurityHeadersMiddleware
 from modelyard.web.wizard import router as wizard_router
 
@@ -40,7 +42,7 @@ __all__ = ["install"]
 
 
 async def _login_required(request: Request, _exc: Exception) -> Response:
-    return RedirectResponse("/login", status_code=303)
+    return auth.login_redirect(request)  # sign-in comes back to this page afterwards
 
 
 async def _admin_required(request: Request, _exc: Exception) -> Response:
@@ -78,6 +80,8 @@ def install(app: FastAPI) -> None:
     ):
         app.include_router(module.router)
     app.include_router(wizard_router)
+    layout.install(templates.env)  # base.html's navigation, labels and notices
+    error_pages.install(app)  # HTML error pages for browser paths (after the JSON handlers)
     app.add_exception_handler(auth.LoginRequired, _login_required)
     app.add_exception_handler(auth.AdminRequired, _admin_required)
     app.add_exception_handler(auth.CsrfRefused, _csrf_refused)

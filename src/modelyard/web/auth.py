@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends
 from starlette.datastructures import FormData
@@ -137,15 +138,90 @@ def landing(user: WebUser) -> str:
     return "/settings/models" if user.actor.is_admin else "/"
 
 
-def _login_context(request: Request, email: str) -> dict[str, object]:
-    """The sign-in page's labels (browser's language) and whether it offers single sign-on."""
+NEXT = "next"
+NEXT_COOKIE = "modelyard_next"
+NEXT_MAX_AGE_SECONDS = 30 * 60
+_NOT_NEXT = ("/login", "/logout")
+
+
+def local_path(value: str | None) -> str | None:
+    """``value`` when it is a path of this site ("/settings/usage?from=..."), else None: no
+    scheme, no host, no "//" or "/\\" (which browsers read as another host), no control
+    characters, never the sign-in or sign-out page itself. What keeps ``next`` from being an
+    open redirect."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return None
+    if any(ord(char) < 32 or char in "\\\x7f" for char in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path in _NOT_NEXT:
+        return None
+    return value
+
+
+def _this_page(request: Request) -> str | None:
+    """This request's path and query, when a sign-in may come back to it (GETs only: a form
+    sent after the session ended cannot be replayed); not for "/", where sign-in lands anyway."""
+    if request.method != "GET":
+        return None
+    here = local_path(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return here if here != "/" else None
+
+
+def login_url(request: Request) -> str:
+    """The sign-in page, asked (``?next=``) to come back to this page afterwards."""
+    here = _this_page(request)
+    return "/login?" + urlencode({NEXT: here}) if here else "/login"
+
+
+def login_redirect(request: Request) -> Response:
+    """To the sign-in page, which comes back here afterwards: the page is remembered in a
+    short-lived cookie of the sign-in page's own, so the address stays plain ``/login``."""
+    response = RedirectResponse("/login", status_code=303)
+    here = _this_page(request)
+    if here:
+        response.set_cookie(
+            NEXT_COOKIE,
+            quote(here, safe=""),
+            max_age=NEXT_MAX_AGE_SECONDS,
+            path="/login",
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+    return response
+
+
+def _next_of(request: Request, form: FormData) -> str | None:
+    """Where to go after signing in: the form's ``next`` (from ``/login?next=``), else the
+    page the cookie of ``login_redirect`` remembers; only ever a local path."""
+    given = form.get(NEXT)
+    if isinstance(given, str) and given:
+        return local_path(given)
+    return local_path(unquote(request.cookies.get(NEXT_COOKIE, "")))
+
+
+def _may_open(user: WebUser, path: str) -> bool:
+    """Members are not sent back to an admin page they just failed to open."""
+    return user.actor.is_admin or not (path == "/settings" or path.startswith("/settings/"))
+
+
+def _login_context(request: Request, email: str, next_path: str | None) -> dict[str, object]:
+    """The sign-in page's labels (browser's language), whether it offers single sign-on and
+    where to go afterwards."""
     enabled = services_of(request).settings.oidc_enabled
-    return {"t": texts(language_of(request)), "oidc_enabled": enabled, "email": email}
+    return {
+        "t": texts(language_of(request)),
+        "oidc_enabled": enabled,
+        "email": email,
+        "next": next_path or "",
+    }
 
 
 @router.get("/login")
 def login_page(request: Request) -> Response:
-    return render(request, "login.html", _login_context(request, ""))
+    next_path = local_path(request.query_params.get(NEXT))
+    return render(request, "login.html", _login_context(request, "", next_path))
 
 
 def _login_throttle(request: Request) -> LoginThrottle:
@@ -163,6 +239,7 @@ def _wait_text(seconds: int) -> str:
 async def login(request: Request, form: FormDep) -> Response:
     """Signs in; failed attempts are throttled per email and per address (``login_throttle``)."""
     email, password = str(form.get("email") or ""), str(form.get("password") or "")
+    next_path = _next_of(request, form)
     throttle = _login_throttle(request)
     address = request.client.host if request.client else "unknown"
     wait = throttle.retry_after(email, address)
@@ -171,7 +248,7 @@ async def login(request: Request, form: FormDep) -> Response:
         response = render(
             request,
             "login.html",
-            _login_context(request, email) | {"errors": {"_": message}},
+            _login_context(request, email, next_path) | {"errors": {"_": message}},
             status_code=429,
         )
         response.headers["Retry-After"] = str(wait)
@@ -181,12 +258,16 @@ async def login(request: Request, form: FormDep) -> Response:
     user = _load_user(request, user_id, session_id) if user_id else None
     if user is None:
         throttle.failed(email, address)
-        context = _login_context(request, email) | {"errors": {"_": BAD_LOGIN}}
+        context = _login_context(request, email, next_path) | {"errors": {"_": BAD_LOGIN}}
         return render(request, "login.html", context, status_code=401)
     throttle.succeeded(email)
     use_session(request, WebSession.new(user.actor.user_id, session_id))
-    target = landing(user) + ("?others=1" if matches > 1 else "")
-    return finish(request, RedirectResponse(target, status_code=303))
+    target = next_path if next_path and _may_open(user, next_path) else landing(user)
+    if matches > 1:
+        target += ("&" if "?" in target else "?") + "others=1"
+    response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(NEXT_COOKIE, path="/login")
+    return finish(request, response)
 
 
 @router.post("/logout")
