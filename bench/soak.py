@@ -1,7 +1,7 @@
 """Soak: does a serving Modelyard stay flat over a million calls? One command:
 
     .venv/bin/python bench/soak.py [--calls 1000000] [--warmup 20000] [--concurrency 16]
-        [--sample-every 50000] [--settle 10]
+        [--sample-every 50000] [--settle-every 200000] [--settle 10]
 
 It starts the fake provider and ``modelyard serve`` (through bench/soak_serve.py, which only
 adds a task count on SIGUSR1) as subprocesses, configured as an admin would: the benchmark
@@ -16,7 +16,9 @@ call (bench/budgets_target.py). Then it drives a fixed mix of calls, checking ev
 again after the last, the client closes its connections and waits ``--settle`` seconds (the
 gateway's idle upstream connections expire after 4 s), then reads the server's RSS, threads
 and open file descriptors from /proc/<pid>/status and /proc/<pid>/fd, and its asyncio task
-count from the probe. RSS is also sampled every ``--sample-every`` calls under load.
+count from the probe. RSS is also sampled every ``--sample-every`` calls under load, and a
+settled measurement taken every ``--settle-every`` (each printed to stderr as it is taken, so
+a run stopped early still tells).
 
 Verdict (exit status 2 when it fails): RSS grew by less than 5 MiB from the warm-up
 measurement to the last, and the descriptors and tasks are as many as then. Exit status 3:
@@ -266,6 +268,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--sample-every", type=int, default=50_000)
+    parser.add_argument("--settle-every", type=int, default=200_000)
     parser.add_argument("--settle", type=float, default=10.0)
     args = parser.parse_args()
     outcomes: Counter[str] = Counter()
@@ -281,11 +284,15 @@ def main() -> None:
             upto = min(args.calls, done + args.sample_every)
             asyncio.run(drive(soak, done, upto, args.concurrency, outcomes))
             done = upto
-            samples.append(snapshot(soak, done))
             rate = done / (time.monotonic() - started)
-            print(f"{done:,} calls, {rate:.0f}/s, RSS {mib(samples[-1].rss)}", file=sys.stderr)
-        end = settled(soak, done, args.settle)
-        samples.append(end)
+            if done == args.calls or (done - args.warmup) % args.settle_every == 0:
+                samples.append(settled(soak, done, args.settle))
+            else:
+                samples.append(snapshot(soak, done))
+            print(f"{rate:.0f} calls/s: {samples[-1]}", file=sys.stderr)
+        if done == args.warmup:
+            samples.append(settled(soak, done, args.settle))
+        end = samples[-1]
         flat = report(args, base, end, samples, time.monotonic() - started)
     print("\n| outcome | calls |\n|---|---|")
     for outcome, count in sorted(outcomes.items(), key=lambda item: -item[1]):
