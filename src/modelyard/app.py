@@ -25,6 +25,7 @@ from starlette.datastructures import State
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from modelyard.draining import drain_on_sigterm
 from modelyard.errors import ModelyardError
 from modelyard.gateway.app import create_gateway
 from modelyard.gateway.context import gateway_context
@@ -196,6 +197,7 @@ class Modelyard:
         await built.meter.replay()
         built.meter.start()
         self._freeze()
+        drain_on_sigterm(self.settings.drain_seconds)  # serve's processes only (main thread)
         try:
             async with knowledge_lifespan(self):  # the gateway's assistants search through it
                 yield

@@ -15,6 +15,7 @@ import anyio.to_thread
 from sqlalchemy import text
 from starlette.types import Receive, Scope, Send
 
+from modelyard.draining import is_draining
 from modelyard.json_response import JSONBytesResponse
 from modelyard.routing.limits import LimitStore
 from modelyard.services import Services
@@ -41,6 +42,8 @@ def limits_state(limits: LimitStore, shared: bool) -> dict[str, Any]:
 async def readiness(services: Services) -> tuple[bool, dict[str, Any]]:
     """Ready (database, Redis when configured, limits and budgets not degraded) and the
     details."""
+    if is_draining():  # SIGTERM: still serving, but the balancer should stop sending
+        return False, {"status": "draining"}
     database = await anyio.to_thread.run_sync(_database_answers, services)
     limits = services.router.limits
     redis = await limits.ping()
