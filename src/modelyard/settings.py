@@ -80,12 +80,6 @@ class Settings(BaseModel):
         description="seconds after SIGTERM a server keeps serving with /readyz at 503, so that a "
         "load balancer takes it out before it stops (modelyard.draining)",
     )
-    drain_seconds: float = Field(
-        default=0.0,
-        ge=0,
-        description="seconds after SIGTERM a server keeps serving with /readyz at 503, so that a "
-        "load balancer takes it out before it stops (modelyard.draining)",
-    )
     log_level: str = "info"
     public_url: str | None = Field(
         default=None,
