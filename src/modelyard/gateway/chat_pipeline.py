@@ -202,6 +202,8 @@ class ChatStream:
                             captured.append(event.text)
                     content.append(event)
                 if content:
+                    if meter.first_token_at is None:  # what time-to-first-token measures
+                        meter.first_token_at = time.perf_counter()
                     yield content
             # Complete: recorded before the renderer's last bytes, so no kill or departure
             # from here on can lose the record.

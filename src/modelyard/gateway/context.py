@@ -68,6 +68,8 @@ class CallMeter:
     _estimates: dict[str | None, Usage] = field(default_factory=dict)
     _ended: bool = False
     _hold: Hold | None = None
+    # ``time.perf_counter()`` when a stream sent its first content (set once, by the stream).
+    first_token_at: float | None = None
 
     def expect(
         self,
@@ -195,6 +197,7 @@ class CallMeter:
             return
         self._ended = True
         cost = cost_usd(usage, model.prices)
+        first = self.first_token_at
         if self._hold is not None:  # the reservation becomes the real cost (0 on failure)
             self.ctx.budgets.ledger.settle(self._hold, to_micro(cost))  # as the row records
             self._hold = None
@@ -208,6 +211,7 @@ class CallMeter:
                 cost_usd=cost,
                 latency_ms=(time.perf_counter() - self.started) * 1000,
                 fallback_path=list(self.path),
+                first_token_ms=None if first is None else (first - self.started) * 1000,
             )
         )
 

@@ -64,7 +64,10 @@ class CallMetrics:
         self.upstream_errors: dict[tuple[str, str], float] = {}
 
     def observe(self, call: CallRecord, ttft_s: float | None = None) -> None:
-        """Count one ended call: its status, duration, tokens, cost and failed attempts."""
+        """Count one ended call: its status, duration, time to first token (streams), tokens,
+        cost and failed attempts."""
+        if ttft_s is None and call.first_token_ms is not None:
+            ttft_s = call.first_token_ms / 1000
         model = call.model_slug or ""
         endpoint = call.endpoint
         usage = call.usage

@@ -64,6 +64,8 @@ class CallRecord:
     stream: bool = False
     request_id: str | None = None
     is_test: bool = False  # an admin's live test of a model (wizard, model page)
+    # Streams: milliseconds from the call's start until its first content went out.
+    first_token_ms: float | None = None
     id: str = field(default_factory=new_record_id)
 
 
