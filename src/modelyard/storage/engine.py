@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,15 +23,36 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_CACHE_KIB = 512
 
 
+def json_text(value: Any) -> str:
+    """JSON columns' text: orjson (a stored response's two columns took 95 of its 320 us to
+    flush with the standard library's encoder); what orjson refuses (an integer past 64 bits)
+    the standard library writes."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+def json_value(text: str | bytes) -> Any:
+    """A JSON column's value; text orjson cannot read (``NaN`` from an older writer) by the
+    standard library."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout, enforced foreign keys and a
-    smaller page cache. On both, a write a constraint refuses raises a 409 ``Conflict``."""
+    smaller page cache. On both, a write a constraint refuses raises a 409 ``Conflict``, and
+    JSON columns are written and read with orjson."""
+    codec: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": json_value}
     if url.startswith("sqlite"):
         _make_private(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **codec)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **codec)
     translate_integrity_errors(engine)
     return engine
 

@@ -109,7 +109,8 @@ class ResponseStore:
                 )
                 self._flusher.start()
                 atexit.register(self._flush_at_exit)
-        self._wake.set()
+        if not self._wake.is_set():  # set() takes a condition's lock: once per flush is enough
+            self._wake.set()
 
     def _run(self) -> None:
         while True:
