@@ -281,6 +281,7 @@ def main() -> None:
         print(f"started; warming up with {args.warmup:,} calls", file=sys.stderr)
         asyncio.run(drive(soak, 0, args.warmup, args.concurrency, outcomes))
         base = settled(soak, args.warmup, args.settle)
+        print(f"after warm-up: {base}", file=sys.stderr)
         samples = [base]
         done = args.warmup
         while done < args.calls:
