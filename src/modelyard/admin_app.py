@@ -77,6 +77,7 @@ def build_api_app(state: State) -> FastAPI:
         invite_routes,
         key_routes,
         knowledge_routes,
+        lifecycle_routes,
         model_routes,
         openapi,
         scim_token_routes,
@@ -93,6 +94,7 @@ def build_api_app(state: State) -> FastAPI:
         system_routes,
         catalog_routes,
         key_routes,
+        lifecycle_routes,  # before model_routes: /api/models/lifecycle is not a model id
         model_routes,
         user_routes,
         group_routes,
