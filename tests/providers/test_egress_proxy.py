@@ -6,6 +6,8 @@ and neither a wrong CA nor a wrong proxy password fails silently or shows the pa
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +17,9 @@ import pytest
 from modelyard.errors import UpstreamError
 from modelyard.providers.base import UpstreamRequest
 from modelyard.providers.egress_proxy import EgressProxies
+from modelyard.providers.h1_pool import H1Pool
 from modelyard.providers.http import UpstreamClient, UpstreamRefused
+from modelyard.security import parse_allowed
 from modelyard.settings import Settings
 from modelyard.testing import FakeProvider
 from tests.gateway.setup import add_model
@@ -226,3 +230,27 @@ def test_a_served_gateway_calls_through_the_proxy(
         assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     tunnels = proxy.wait_for_tunnels(before + 1)[before:]
     assert tunnels and set(tunnels) == {f"CONNECT localhost:{tls_fake.port} HTTP/1.1"}
+
+
+def test_a_silent_proxy_times_out_and_leaves_no_descriptor(pki: Pki) -> None:
+    """A proxy that takes the connection and never answers the CONNECT: the connect timeout
+    ends the call, and the socket to it is closed."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nobody ever reads
+    proxies = EgressProxies.parse(f"127.0.0.1:{silent.getsockname()[1]}", None, None)
+
+    async def scenario() -> None:
+        pool = H1Pool(parse_allowed(LOCAL), connect_timeout=0.2, proxies=proxies)
+        try:
+            with pytest.raises(TimeoutError):
+                await pool.request("POST", "https://localhost:9/v1/x", {}, b"{}", 5)
+        finally:
+            await pool.close()
+
+    try:
+        before = len(os.listdir("/proc/self/fd"))
+        asyncio.run(asyncio.wait_for(scenario(), 10))
+        assert len(os.listdir("/proc/self/fd")) == before
+    finally:
+        silent.close()

@@ -177,6 +177,9 @@ async def open_tunnel(
             sock.close()
             last = exc
             continue
+        except BaseException:  # cancelled (the connect timeout): no descriptor left behind
+            sock.close()
+            raise
         try:
             await _handshake(loop, sock, proxy, host, port)
         except BaseException:
