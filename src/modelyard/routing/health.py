@@ -57,3 +57,21 @@ class HealthBook:
         """Seconds left in the cooldown (0 when usable)."""
         state = self._states.get(deployment_id)
         return 0.0 if state is None else max(0.0, state.cooldown_until - time.monotonic())
+
+    def view(self, deployment_id: str) -> HealthView:
+        """The deployment's health now, read without changing it (for the model page)."""
+        state = self._states.get(deployment_id)
+        if state is None:
+            return HealthView(0, 0.0, False)
+        probing = state.failures >= PROBE_AFTER
+        return HealthView(state.failures, self.cooling_down(deployment_id), probing)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthView:
+    """What an admin sees of one deployment in this process: failures in a row, seconds of
+    cooldown left, and whether it is trusted again only through a single probe."""
+
+    failures: int
+    cooldown_s: float
+    probing: bool
