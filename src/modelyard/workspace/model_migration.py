@@ -20,13 +20,25 @@ from modelyard.storage.tables import AssistantRow, BudgetRow, FallbackRow, Model
 from modelyard.workspace import audit, model_access
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.assistants import _model_for as assistant_model_check
-from modelyard.workspace.lifecycle_schemas import MigrationPlan, PlannedChange
+from modelyard.workspace.lifecycle_schemas import MigrationPlan, ModelBrief, PlannedChange
 from modelyard.workspace.model_dependents import Dependent, dependents_of
 from modelyard.workspace.model_lifecycle import CatalogLifecycle, brief, workspace_models
 from modelyard.workspace.models import load_row
 from modelyard.workspace.users import check_default_candidate
 
-__all__ = ["migrate", "plan_migration"]
+__all__ = ["migrate", "move_targets", "plan_migration"]
+
+
+def move_targets(session: Session, actor: Actor, model_id: str) -> list[ModelBrief]:
+    """The models the move may go to: of the same kind, neither the model nor retired."""
+    actor.require_admin()
+    row = load_row(session, actor, model_id)
+    lifecycle = CatalogLifecycle(session)
+    return [
+        brief(m)
+        for m in workspace_models(session, actor.workspace_id)
+        if m.id != row.id and m.kind == row.kind and lifecycle.status(m) is None
+    ]
 
 
 def plan_migration(
