@@ -33,6 +33,8 @@ from modelyard.storage.identity_tables import InviteRow as InviteRow
 from modelyard.storage.identity_tables import OidcLoginRow as OidcLoginRow
 from modelyard.storage.identity_tables import ScimTokenRow as ScimTokenRow
 from modelyard.storage.lifecycle_tables import CatalogRetirementRow as CatalogRetirementRow
+from modelyard.storage.publishing_tables import ModelTestRow as ModelTestRow
+from modelyard.storage.publishing_tables import WizardDraftRow as WizardDraftRow
 from modelyard.storage.types import DecimalText, UTCDateTime, utcnow
 
 
