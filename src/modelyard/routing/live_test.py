@@ -68,6 +68,7 @@ class DeploymentResult:
     usage: Usage = field(default_factory=Usage)
     error: str | None = None
     checks: list[Check] = field(default_factory=list)
+    dimensions: int | None = None  # an embedding's vector size, compared with the catalog's
 
 
 def _chat(model: ModelConfig, text: str, **extra: Any) -> ChatRequest:
@@ -163,9 +164,11 @@ async def _embedding(
     except ModelyardError as exc:
         return DeploymentResult(deployment.id, False, _ms(started), error=exc.admin_message)
     size = len(answer.vectors[0]) if answer.vectors else 0
-    return DeploymentResult(
+    result = DeploymentResult(
         deployment.id, True, _ms(started), f"A vector of {size} dimensions.", answer.usage
     )
+    result.dimensions = size
+    return result
 
 
 def _image_usage(answer: ImageResponse) -> Usage:
@@ -226,6 +229,7 @@ async def run_live_test(
             "spent_usd": float(bill.spent.get(r.deployment_id, 0)),
             "checks": [c.as_dict() for c in r.checks],
             "error": r.error,
+            "dimensions": r.dimensions,
         }
         for r in results
     ]
