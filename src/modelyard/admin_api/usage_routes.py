@@ -8,6 +8,9 @@ date-only ``to`` includes that whole day).
 With ``group_by=group`` a call counts in every group its user belongs to now (a user in two
 groups counts in both; ``key: null`` gathers users in no group), so the rows may add up to more
 than ``totals``, which count each call once.
+
+``tests`` (include, the default; exclude; only) filters the calls admins' live tests made
+(``is_test``), in the reports and the export alike.
 """
 
 from __future__ import annotations
@@ -35,6 +38,12 @@ FromQuery = Annotated[
     str | None, Query(alias="from", description="ISO 8601 date or datetime (UTC), inclusive")
 ]
 ToQuery = Annotated[str | None, Query(description="ISO 8601 date or datetime (UTC), exclusive")]
+TestsQuery = Annotated[
+    str,
+    Query(
+        description="calls of admins' live tests (is_test): include (default), exclude or only",
+    ),
+]
 
 
 def _totals(totals: UsageTotals) -> dict[str, Any]:
@@ -63,15 +72,18 @@ def usage(
     group_by: str = "day",
     start: FromQuery = None,
     to: ToQuery = None,
+    tests: TestsQuery = "include",
 ) -> JSONBytesResponse:
     """The workspace's usage in the range, one row per group, and the totals."""
     span = parse_range(start, to)
-    rows = usage_report(session, actor.workspace_id, group_by, span.start, span.end)
-    totals = report_totals(session, actor.workspace_id, group_by, rows, span.start, span.end)
+    workspace_id = actor.workspace_id
+    rows = usage_report(session, workspace_id, group_by, span.start, span.end, tests=tests)
+    totals = report_totals(session, workspace_id, group_by, rows, span.start, span.end, tests=tests)
     body: dict[str, Any] = {
         "from": span.start.isoformat(),
         "to": span.end.isoformat(),
         "group_by": group_by,
+        "tests": tests,
         "rows": [_row(row) for row in rows],
         "totals": _totals(totals),
     }
@@ -94,8 +106,12 @@ def usage(
     },
 )
 def export_csv(
-    actor: AdminDep, services: ServicesDep, start: FromQuery = None, to: ToQuery = None
+    actor: AdminDep,
+    services: ServicesDep,
+    start: FromQuery = None,
+    to: ToQuery = None,
+    tests: TestsQuery = "include",
 ) -> StreamingResponse:
     """Every recorded call in the range, one CSV line each (header first), oldest first."""
     span = parse_range(start, to)
-    return csv_response(services.session, actor.workspace_id, span)
+    return csv_response(services.session, actor.workspace_id, span, tests)

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import sqlite
 
 from modelyard.storage.tables import UsageRow
 from modelyard.usage.meter import CallRecord
+from modelyard.usage.rollups import add_to_rollups
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,8 @@ def _insert_ignoring_existing(engine: Engine) -> Insert | None:
 
 class _DriverInsert:
     """SQLite's insert as SQL text and one bind processor per column, taken from SQLAlchemy's
-    own compiler and column types: the rows then go to the driver's ``executemany`` as tuples.
+    own compiler and column types: the rows then go to the driver as one multi-row ``VALUES``
+    whose ``RETURNING id`` names the rows really stored (the rollups count only those).
     The values stored are the same; SQLAlchemy's per-row work for a generic statement (about
     16 us a row, in the server's process, holding the GIL) is not done again for every batch.
     """
@@ -163,18 +165,30 @@ class _DriverInsert:
         order = list(compiled.positiontup or ())
         if sorted(order) != sorted(COLUMNS):
             raise ValueError("the usage insert does not bind every column once")
-        self.sql = compiled.string
+        head, _, rest = compiled.string.partition(" VALUES ")
+        group, _, tail = rest.partition(") ")
+        self._head, self._group, self._tail = head, group + ")", f" {tail} RETURNING id"
+        self._sql: dict[int, str] = {}
         dialect = engine.dialect
         self.fields = [
             (name, columns[name].type.dialect_impl(dialect).bind_processor(dialect))
             for name in order
         ]
 
-    def parameters(self, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
+    def sql(self, count: int) -> str:
+        """The statement for ``count`` rows (cached: a batch has at most two sizes)."""
+        text = self._sql.get(count)
+        if text is None:
+            groups = ", ".join([self._group] * count)
+            text = self._sql[count] = f"{self._head} VALUES {groups}{self._tail}"
+        return text
+
+    def parameters(self, rows: Sequence[Row]) -> list[Any]:
         fields = self.fields
         return [
-            tuple(row[name] if process is None else process(row[name]) for name, process in fields)
+            row[name] if process is None else process(row[name])
             for row in rows
+            for name, process in fields
         ]
 
 
@@ -182,7 +196,8 @@ _DRIVER_INSERTS: weakref.WeakKeyDictionary[Engine, _DriverInsert] = weakref.Weak
 
 
 def insert_rows(engine: Engine, rows: Sequence[Row]) -> None:
-    """Store ``rows`` in one transaction; ids already present are left as they are."""
+    """Store ``rows`` in one transaction, with their rollups; ids already present are left as
+    they are (and not counted again)."""
     if not rows:
         return
     if engine.dialect.name == "sqlite":
@@ -190,23 +205,44 @@ def insert_rows(engine: Engine, rows: Sequence[Row]) -> None:
         if fast is None:
             fast = _DRIVER_INSERTS[engine] = _DriverInsert(engine)
         with engine.begin() as connection:
+            stored: set[str] = set()
             for start in range(0, len(rows), DRIVER_CHUNK):
                 chunk = rows[start : start + DRIVER_CHUNK]
-                connection.exec_driver_sql(fast.sql, fast.parameters(chunk))
+                result = connection.exec_driver_sql(
+                    fast.sql(len(chunk)), tuple(fast.parameters(chunk))
+                )
+                stored.update(row[0] for row in result)
+            add_to_rollups(connection, _only(rows, stored))
         return
     statement = _insert_ignoring_existing(engine)
     with engine.begin() as connection:
+        fresh: list[Row] = []
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start : start + INSERT_CHUNK]
             if statement is not None:
-                connection.execute(statement, list(chunk))
+                result = connection.execute(statement.returning(UsageRow.id), list(chunk))
+                fresh.extend(_only(chunk, set(result.scalars())))
                 continue
             # Another engine: portable, in the same transaction, a little slower.
             ids = [row["id"] for row in chunk]
             known = set(connection.scalars(select(UsageRow.id).where(UsageRow.id.in_(ids))))
-            fresh = [row for row in chunk if row["id"] not in known]
-            if fresh:
-                connection.execute(insert(UsageRow), fresh)
+            new = [row for row in chunk if row["id"] not in known]
+            if new:
+                connection.execute(insert(UsageRow), new)
+                fresh.extend(new)
+        add_to_rollups(connection, fresh)
+
+
+def _only(rows: Sequence[Row], ids: set[str]) -> list[Row]:
+    """The rows the insert stored (the rest were known already), once each."""
+    if len(ids) == len(rows):
+        return list(rows)
+    taken: list[Row] = []
+    for row in rows:
+        if row["id"] in ids:
+            ids.discard(row["id"])
+            taken.append(row)
+    return taken
 
 
 class InstanceLock:

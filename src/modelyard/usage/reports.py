@@ -1,27 +1,37 @@
-"""Usage reports of a workspace: totals grouped by user, model, deployment or day, and the export.
+"""Usage reports of a workspace: totals grouped by user, model, deployment, day or group.
+
+Whole UTC days are read from ``usage_rollups`` (kept current with every stored batch, see
+``usage.rollups``), so a month is a few thousand rollup rows whatever the call volume; only the
+partial days at the edges of a range are read from ``usage_records``. Both give the same totals
+(tested on both engines), and the rollups outlive the raw rows that retention purges.
 
 Counts and token sums come from SQL ``GROUP BY`` (integers: exact on every engine). Costs are
-stored as exact decimal text, which no portable SQL sums exactly (SQLite would go through
-floats), so the query also groups by the cost text and Python adds ``cost x count`` in
-``Decimal``: exact, one code path for SQLite and PostgreSQL, and identical calls collapse into
-one row. Each record carries the prices in force when it was made, so a later price change never
-changes a past cost.
+stored as exact decimal text and summed exactly: PostgreSQL as ``NUMERIC``, SQLite with a
+``Decimal`` aggregate (``rollups.decimal_sum``). Each record carries the prices in force when it
+was made, so a later price change never changes a past cost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Context, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, String, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
-from modelyard.csv_cells import safe_cell
 from modelyard.errors import InvalidInput
-from modelyard.storage.tables import GroupMemberRow, GroupRow, ModelRow, UsageRow, UserRow
+from modelyard.storage.tables import (
+    GroupMemberRow,
+    GroupRow,
+    ModelRow,
+    UsageRollupRow,
+    UsageRow,
+    UserRow,
+)
+from modelyard.usage.rollups import EXACT_CONTEXT, TOKENS, day_expression, decimal_sum, prepare
 
 GROUPS = ("user", "model", "deployment", "day", "group")
 # Groupings where one call may count in several rows (a user in two groups counts in both):
@@ -29,7 +39,7 @@ GROUPS = ("user", "model", "deployment", "day", "group")
 OVERLAPPING = frozenset({"group"})
 DEFAULT_DAYS = 30
 # Sums of exact costs must not round: 28 significant digits (the default) could, in theory.
-EXACT = Context(prec=80)
+EXACT = EXACT_CONTEXT
 EXPORT_COLUMNS = (
     "id",
     "started_at",
@@ -57,14 +67,6 @@ EXPORT_COLUMNS = (
     "image_price",
     "cost_usd",
     "error",
-)
-_TOKENS = (
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-    "images",
 )
 
 
@@ -131,71 +133,146 @@ class ReportRow:
     totals: UsageTotals
 
 
-def _day(session: Session) -> ColumnElement[Any]:
-    """The UTC date of ``started_at`` as ISO text: the one expression that differs by engine."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", UsageRow.started_at), "YYYY-MM-DD")
-    # SQLite keeps UTC timestamps as "YYYY-MM-DD HH:MM:SS.ffffff" text.
-    return func.substr(UsageRow.started_at, 1, 10, type_=String)
+TESTS = ("include", "exclude", "only")
+
+
+def check_tests(value: str) -> str:
+    """The ``tests`` filter: calls of admins' live tests included (default), excluded or only."""
+    if value not in TESTS:
+        raise InvalidInput(
+            f"'tests' must be one of: {', '.join(TESTS)}.", param="tests", code="invalid"
+        )
+    return value
+
+
+def tests_clause(column: Any, tests: str) -> ColumnElement[bool] | None:
+    """The WHERE clause of a ``tests`` filter on an ``is_test`` column (None: no filter)."""
+    if check_tests(tests) == "include":
+        return None
+    clause: ColumnElement[bool] = column.is_(True) if tests == "only" else column.is_(False)
+    return clause
+
+
+def whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """``[first, last)``: the UTC midnights inside ``[start, end)`` bounding whole days; None
+    when the range holds no whole day."""
+    first = datetime.combine(start.astimezone(UTC).date(), time(), UTC)
+    if first < start:
+        first += timedelta(days=1)
+    last = datetime.combine(end.astimezone(UTC).date(), time(), UTC)
+    return (first, last) if first < last else None
+
+
+def _grouping(session: Session, table: Any, group_by: str, rollup: bool) -> tuple[Any, Any]:
+    """The key and label columns of a grouping, over raw rows or rollups (whose missing
+    model, slug or deployment is '' rather than NULL)."""
+
+    def column(name: str) -> Any:
+        value = getattr(table, name)
+        return func.nullif(value, "") if rollup and name != "user_id" else value
+
+    if group_by == "user":
+        return table.user_id, UserRow.email
+    if group_by == "model":
+        return column("model_id"), func.coalesce(ModelRow.slug, column("model_slug"))
+    if group_by == "deployment":
+        key = column("deployment_id")
+        return key, key
+    if group_by == "group":  # by today's membership: records do not keep the groups
+        return GroupMemberRow.group_id, GroupRow.name
+    day = table.day if rollup else day_expression(session.connection())
+    return day, day
+
+
+def _grouped_query(
+    session: Session,
+    group_by: str,
+    workspace_id: str,
+    bounds: tuple[Any, Any],
+    tests: str,
+    *,
+    rollup: bool,
+) -> Select[Any]:
+    """One source's totals per (key, label) in ``bounds``: ISO days for rollups, instants for
+    raw rows."""
+    table: Any = UsageRollupRow if rollup else UsageRow
+    key, label = _grouping(session, table, group_by, rollup)
+    connection = session.connection()
+    if rollup:
+        counts: list[Any] = [func.sum(table.calls), func.sum(table.errors)]
+        moment = table.day
+    else:
+        counts = [func.count(), func.sum(case((table.status >= 400, 1), else_=0))]
+        moment = table.started_at
+    statement = select(
+        key,
+        label,
+        decimal_sum(connection, table.cost_usd),
+        *counts,
+        *(func.sum(getattr(table, name)) for name in TOKENS),
+    )
+    if group_by == "user":
+        statement = statement.outerjoin(UserRow, UserRow.id == table.user_id)
+    elif group_by == "model":
+        statement = statement.outerjoin(ModelRow, ModelRow.id == key)
+    elif group_by == "group":
+        statement = statement.outerjoin(
+            GroupMemberRow, GroupMemberRow.user_id == table.user_id
+        ).outerjoin(GroupRow, GroupRow.id == GroupMemberRow.group_id)
+    statement = statement.where(
+        table.workspace_id == workspace_id, moment >= bounds[0], moment < bounds[1]
+    )
+    test_filter = tests_clause(table.is_test, tests)
+    if test_filter is not None:
+        statement = statement.where(test_filter)
+    return statement.group_by(key, label)
 
 
 def _accumulate(groups: dict[str | None, ReportRow], result: Iterable[Any]) -> None:
-    """Merge the (group, cost) rows of the query into one row per group."""
+    """Merge (key, label, cost, counts...) rows into one row per group."""
     for row in result:
         group_key, group_label, cost, count, errors, *tokens = row
-        part = UsageTotals(count, int(errors), cost_usd=cost * count)
-        for name, value in zip(_TOKENS, tokens, strict=True):
-            setattr(part, name, int(value))
+        part = UsageTotals(int(count), int(errors or 0), cost_usd=Decimal(cost or 0))
+        for name, value in zip(TOKENS, tokens, strict=True):
+            setattr(part, name, int(value or 0))
         group = groups.setdefault(group_key, ReportRow(group_key, group_label, UsageTotals()))
         group.label = group.label or group_label
         group.totals.add(part)
 
 
 def usage_report(
-    session: Session, workspace_id: str, group_by: str, start: datetime, end: datetime
+    session: Session,
+    workspace_id: str,
+    group_by: str,
+    start: datetime,
+    end: datetime,
+    *,
+    tests: str = "include",
+    rollups: bool = True,
 ) -> list[ReportRow]:
-    """Totals per group in ``[start, end)``: days in order, the others by cost, largest first."""
+    """Totals per group in ``[start, end)``: days in order, the others by cost, largest first.
+    ``tests`` filters admins' live-test calls; ``rollups=False`` reads every call from the raw
+    rows (the same totals while retention has purged nothing in the range)."""
     if group_by not in GROUPS:
         raise InvalidInput(
             f"'group_by' must be one of: {', '.join(GROUPS)}.", param="group_by", code="invalid"
         )
-    key: ColumnExpressionArgument[Any]
-    label: ColumnExpressionArgument[Any]
-    if group_by == "user":
-        key, label = UsageRow.user_id, UserRow.email
-    elif group_by == "model":
-        key, label = UsageRow.model_id, func.coalesce(ModelRow.slug, UsageRow.model_slug)
-    elif group_by == "deployment":
-        key = label = UsageRow.deployment_id
-    elif group_by == "group":  # by today's membership: records do not keep the groups
-        key, label = GroupMemberRow.group_id, GroupRow.name
-    else:
-        key = label = _day(session)
-    statement = select(
-        key,
-        label,
-        UsageRow.cost_usd,
-        func.count(),
-        func.sum(case((UsageRow.status >= 400, 1), else_=0)),
-        *(func.sum(getattr(UsageRow, name)) for name in _TOKENS),
-    )
-    if group_by == "user":
-        statement = statement.outerjoin(UserRow, UserRow.id == UsageRow.user_id)
-    elif group_by == "model":
-        statement = statement.outerjoin(ModelRow, ModelRow.id == UsageRow.model_id)
-    elif group_by == "group":
-        statement = statement.outerjoin(
-            GroupMemberRow, GroupMemberRow.user_id == UsageRow.user_id
-        ).outerjoin(GroupRow, GroupRow.id == GroupMemberRow.group_id)
-    statement = statement.where(
-        UsageRow.workspace_id == workspace_id,
-        UsageRow.started_at >= start,
-        UsageRow.started_at < end,
-    ).group_by(key, label, UsageRow.cost_usd)
-
+    check_tests(tests)
+    prepare(session.connection())
+    days = whole_days(start, end) if rollups else None
+    raw_spans = [(start, end)] if days is None else [(start, days[0]), (days[1], end)]
+    queries = [
+        _grouped_query(session, group_by, workspace_id, span, tests, rollup=False)
+        for span in raw_spans
+        if span[0] < span[1]
+    ]
+    if days is not None:
+        iso = (days[0].date().isoformat(), days[1].date().isoformat())
+        queries.append(_grouped_query(session, group_by, workspace_id, iso, tests, rollup=True))
     groups: dict[str | None, ReportRow] = {}
     with localcontext(EXACT):
-        _accumulate(groups, session.execute(statement))
+        for query in queries:
+            _accumulate(groups, session.execute(query))
     rows = list(groups.values())
     if group_by == "day":
         rows.sort(key=lambda r: r.key or "")
@@ -211,10 +288,12 @@ def report_totals(
     rows: list[ReportRow],
     start: datetime,
     end: datetime,
+    *,
+    tests: str = "include",
 ) -> UsageTotals:
     """The totals of a report: each call once, even where it counts in several rows."""
     if group_by in OVERLAPPING:
-        rows = usage_report(session, workspace_id, "deployment", start, end)
+        rows = usage_report(session, workspace_id, "deployment", start, end, tests=tests)
     return totals_of(rows)
 
 
@@ -232,59 +311,3 @@ def exact_text(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
-
-
-def _decimal_text(value: Decimal | None) -> str:
-    return "" if value is None else exact_text(value)
-
-
-def _text(value: str | None) -> str:
-    """Text a spreadsheet would not run as a formula (CSV injection)."""
-    return str(safe_cell(value or ""))
-
-
-def export_rows(
-    session: Session, workspace_id: str, start: datetime, end: datetime
-) -> Iterator[tuple[str | int | float, ...]]:
-    """One tuple per recorded call in ``[start, end)``, oldest first, in ``EXPORT_COLUMNS``
-    order; read from the database in chunks, so a long range never sits in memory."""
-    statement = (
-        select(UsageRow, UserRow.email)
-        .outerjoin(UserRow, UserRow.id == UsageRow.user_id)
-        .where(
-            UsageRow.workspace_id == workspace_id,
-            UsageRow.started_at >= start,
-            UsageRow.started_at < end,
-        )
-        .order_by(UsageRow.started_at, UsageRow.id)
-        .execution_options(yield_per=1000)
-    )
-    for record, email in session.execute(statement):
-        yield (
-            record.id,
-            record.started_at.isoformat(),
-            record.user_id,
-            _text(email),
-            record.api_key_id or "",
-            record.model_id or "",
-            _text(record.model_slug),
-            record.deployment_id or "",
-            _text(">".join(record.fallback_path or [])),
-            record.endpoint,
-            "true" if record.stream else "false",
-            record.status,
-            record.input_tokens,
-            record.output_tokens,
-            record.cache_read_tokens,
-            record.cache_write_tokens,
-            record.reasoning_tokens,
-            record.images,
-            round(record.latency_ms, 3),
-            _decimal_text(record.input_price),
-            _decimal_text(record.output_price),
-            _decimal_text(record.cache_read_price),
-            _decimal_text(record.cache_write_price),
-            _decimal_text(record.image_price),
-            _decimal_text(record.cost_usd),
-            _text(record.error),
-        )

@@ -1,0 +1,198 @@
+"""Keeping ``usage_rollups`` current: each stored usage batch adds its calls to its days' rows.
+
+``journal.insert_rows`` calls :func:`add_to_rollups` in the transaction that inserts the batch,
+with only the rows that insert really stored (a replayed journal's known ids are skipped there,
+so a call is never counted twice), off the request path like the insert itself. The batch is
+summed in Python first (one upsert per rollup row, keys in order so two writers lock rows in
+the same order), then each sum is added to its row by the database.
+
+Costs stay exact on both engines: PostgreSQL adds them as ``NUMERIC`` (arbitrary precision);
+SQLite, which has no exact decimal type, gets two SQL functions written with Python's
+``Decimal`` (:func:`prepare`), registered on the connection before a statement uses them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Context, Decimal, localcontext
+from typing import Any
+
+from sqlalchemy import Connection, Numeric, Text, case, cast, delete, func, insert, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from modelyard.storage.tables import UsageRollupRow, UsageRow
+from modelyard.storage.usage_rollup_tables import ROLLUP_KEYS
+
+TOKENS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "images",
+)
+SUMS = ("calls", "errors", *TOKENS)
+DECIMAL_ADD, DECIMAL_SUM = "modelyard_decimal_add", "modelyard_decimal_sum"
+# Sums of exact costs must not round: 28 significant digits (the default) could, in theory.
+EXACT_CONTEXT = Context(prec=80)
+
+
+def _exact(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _decimal_add(left: str | None, right: str | None) -> str | None:
+    if left is None or right is None:
+        return right if left is None else left
+    with localcontext(EXACT_CONTEXT):
+        return _exact(Decimal(left) + Decimal(right))
+
+
+class _DecimalSum:
+    """SQLite aggregate: the exact sum of decimal texts (NULLs skipped, like ``SUM``)."""
+
+    def __init__(self) -> None:
+        self.total: Decimal | None = None
+
+    def step(self, value: str | None) -> None:
+        if value is None:
+            return
+        with localcontext(EXACT_CONTEXT):
+            self.total = Decimal(value) if self.total is None else self.total + Decimal(value)
+
+    def finalize(self) -> str | None:
+        return None if self.total is None else _exact(self.total)
+
+
+def prepare(connection: Connection) -> None:
+    """Register SQLite's exact decimal functions on ``connection`` (nothing on PostgreSQL).
+    Cheap, and needed per connection: a pooled connection may be new."""
+    if connection.dialect.name != "sqlite":
+        return
+    raw: Any = connection.connection.driver_connection
+    raw.create_function(DECIMAL_ADD, 2, _decimal_add, deterministic=True)
+    raw.create_aggregate(DECIMAL_SUM, 1, _DecimalSum)
+
+
+def decimal_sum(connection: Connection, column: Any) -> ColumnElement[Any]:
+    """The exact sum of a decimal-text column, read back as ``Decimal`` or text."""
+    if connection.dialect.name == "postgresql":
+        return func.sum(cast(column, Numeric))
+    summed: ColumnElement[Any] = getattr(func, DECIMAL_SUM)(column, type_=Text)
+    return summed
+
+
+def day_of(started_at: dt.datetime) -> str:
+    """The UTC day of a call, as rollups key it."""
+    if started_at.tzinfo is not None:
+        started_at = started_at.astimezone(dt.UTC)
+    return started_at.date().isoformat()
+
+
+def day_expression(connection: Connection) -> ColumnElement[Any]:
+    """``usage_records.started_at``'s UTC day as ISO text, in SQL."""
+    if connection.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", UsageRow.started_at), "YYYY-MM-DD")
+    # SQLite keeps UTC timestamps as "YYYY-MM-DD HH:MM:SS.ffffff" text.
+    return func.substr(UsageRow.started_at, 1, 10, type_=Text)
+
+
+def _key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        row["workspace_id"],
+        day_of(row["started_at"]),
+        row["user_id"],
+        row["model_id"] or "",
+        row["model_slug"] or "",
+        row["deployment_id"] or "",
+        bool(row["is_test"]),
+    )
+
+
+def summed(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rollup increments of ``rows`` (``usage_records`` rows as dicts), keys in order."""
+    sums: dict[tuple[Any, ...], list[Any]] = {}
+    with localcontext(EXACT_CONTEXT):
+        for row in rows:
+            key = _key(row)
+            total = sums.get(key)
+            if total is None:
+                total = sums[key] = [0] * len(SUMS) + [Decimal(0)]
+            total[0] += 1
+            total[1] += row["status"] >= 400
+            for index, name in enumerate(TOKENS, start=2):
+                total[index] += row[name] or 0
+            total[-1] += Decimal(row["cost_usd"])
+    return [
+        {
+            **dict(zip(ROLLUP_KEYS, key, strict=True)),
+            **dict(zip(SUMS, values[:-1], strict=True)),
+            "cost_usd": values[-1],
+        }
+        for key, values in sorted(sums.items())
+    ]
+
+
+def _upsert(connection: Connection) -> Any:
+    """INSERT of rollup rows that adds to a row already there."""
+    table: Any = UsageRollupRow.__table__
+    name = connection.dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        statement: Any = postgresql.insert(table)
+        added_cost: Any = cast(
+            cast(table.c.cost_usd, Numeric) + cast(statement.excluded.cost_usd, Numeric), Text
+        )
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        statement = sqlite.insert(table)
+        added_cost = getattr(func, DECIMAL_ADD)(
+            table.c.cost_usd, statement.excluded.cost_usd, type_=Text
+        )
+    updates = {name: table.c[name] + statement.excluded[name] for name in SUMS}
+    return statement.on_conflict_do_update(
+        index_elements=list(ROLLUP_KEYS), set_={**updates, "cost_usd": added_cost}
+    )
+
+
+def add_to_rollups(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Add newly stored ``usage_records`` rows to their rollups, in the caller's transaction."""
+    increments = summed(rows)
+    if not increments:
+        return
+    prepare(connection)
+    for increment in increments:
+        increment["cost_usd"] = _exact(increment["cost_usd"])
+    connection.execute(_upsert(connection), increments)
+
+
+def rebuild(connection: Connection, workspace_id: str | None = None) -> None:
+    """Recompute the rollups from the raw rows (all, or one workspace's), in SQL. For a database
+    filled behind the recorder's back (the bench's bulk load); the migration backfills likewise.
+    Days whose raw rows retention purged lose their rollups here: never run it after a purge."""
+    prepare(connection)
+    wipe = delete(UsageRollupRow)
+    source = select(
+        UsageRow.workspace_id,
+        day_expression(connection),
+        UsageRow.user_id,
+        func.coalesce(UsageRow.model_id, ""),
+        func.coalesce(UsageRow.model_slug, ""),
+        func.coalesce(UsageRow.deployment_id, ""),
+        UsageRow.is_test,
+        func.count(),
+        func.sum(case((UsageRow.status >= 400, 1), else_=0)),
+        *(func.sum(getattr(UsageRow, name)) for name in TOKENS),
+        cast(decimal_sum(connection, UsageRow.cost_usd), Text),
+    )
+    if workspace_id is not None:
+        wipe = wipe.where(UsageRollupRow.workspace_id == workspace_id)
+        source = source.where(UsageRow.workspace_id == workspace_id)
+    source = source.group_by(*(column for column in list(source.selected_columns)[:7]))
+    connection.execute(wipe)
+    connection.execute(
+        insert(UsageRollupRow).from_select([*ROLLUP_KEYS, *SUMS, "cost_usd"], source)
+    )
