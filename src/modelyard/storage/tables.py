@@ -36,6 +36,7 @@ from modelyard.storage.lifecycle_tables import CatalogRetirementRow as CatalogRe
 from modelyard.storage.publishing_tables import ModelTestRow as ModelTestRow
 from modelyard.storage.publishing_tables import WizardDraftRow as WizardDraftRow
 from modelyard.storage.types import DecimalText, UTCDateTime, utcnow
+from modelyard.storage.usage_rollup_tables import UsageRollupRow as UsageRollupRow
 
 
 class WorkspaceRow(Base):
