@@ -254,3 +254,33 @@ def test_a_silent_proxy_times_out_and_leaves_no_descriptor(pki: Pki) -> None:
         assert len(os.listdir("/proc/self/fd")) == before
     finally:
         silent.close()
+
+
+def test_a_served_gateway_never_shows_the_proxy_password(
+    proxy: Tinyproxy,
+    tls_fake: FakeProvider,
+    pki: Pki,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A wrong password: the caller's error and every log record name the proxy without it."""
+    wrong = f"not-{PASSWORD}"
+    settings = Settings(
+        data_dir=tmp_path,
+        allowed_upstream_hosts=LOCAL,
+        upstream_timeout=5,
+        https_proxy=f"http://{USER}:{wrong}@127.0.0.1:{proxy.port}",
+        ca_bundle=pki.ca_pem,
+    )
+    caplog.set_level("DEBUG")
+    with running_server(settings, "sqlite") as server:
+        ws = new_workspace(server)
+        model = add_model(ws, tls_fake, identifier="gpt-x")
+        with server.client(ws.owner_key) as api:
+            response = api.post("/v1/chat/completions", json={**CHAT, "model": model["slug"]})
+    assert response.status_code == 502
+    # The owner sees the detail: which proxy refused, and why.
+    assert f"egress proxy http://127.0.0.1:{proxy.port} refused the tunnel" in response.text
+    assert wrong not in response.text and USER not in response.text
+    assert wrong not in caplog.text and USER not in caplog.text
+    assert caplog.records  # the failure was logged, without the password
