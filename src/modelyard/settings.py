@@ -109,6 +109,11 @@ class Settings(BaseModel):
     responses_retention_days: int = Field(
         default=30, ge=1, description="days a stored response is kept"
     )
+    # Raw usage rows (usage_records) older than this many days are purged hourly, in bounded
+    # batches; the daily rollups the reports read stay (usage.retention). Unset: kept forever.
+    usage_retention_days: int | None = Field(
+        default=None, ge=1, description="days raw usage rows are kept (unset: forever)"
+    )
     # Traces over OTLP/HTTP (operations.tracing): off, and nothing imported, unless set.
     otlp_endpoint: str | None = Field(
         default=None, description="OTLP/HTTP collector URL (its /v1/traces is added if missing)"
