@@ -74,6 +74,10 @@ class Services:
             budgets=_budgets(settings, sessions, box, config),
         )
         _catalog_schedule(settings, engine, sessions, config)
+        if settings.usage_retention_days is not None:
+            from modelyard.usage.retention import UsageRetention
+
+            config.companions.append(UsageRetention(engine, settings.usage_retention_days))
         return services
 
     @contextmanager
