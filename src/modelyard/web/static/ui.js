@@ -3,6 +3,7 @@
 // - the menu button opens and closes the navigation on narrow screens (Escape closes it);
 // - every table's cells get data-label from their column's <th>, which app.css shows when
 //   narrow screens stack a row's cells, so no template has to repeat its headers;
+// - a table wider than the screen becomes a focusable region, so the keyboard can scroll it;
 // - a form sent by a .danger button, or with data-confirm, asks first in a modal dialog
 //   (Cancel has the focus; Escape cancels; the focus returns to the button);
 // - a ?notice= shown once is taken out of the address, so a reload does not repeat it.
@@ -56,6 +57,27 @@
           });
         });
       });
+    });
+  }
+
+  // A table wider than its box scrolls sideways: keyboard users need to reach it (a focusable
+  // region named for what it holds); one that fits is no extra stop for the Tab key.
+  function reachScrollingTables() {
+    var label = document.documentElement.getAttribute("data-table-scroll-label") || "Table";
+    Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) {
+          var caption = box.querySelector("caption");
+          box.setAttribute("tabindex", "0");
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", caption ? caption.textContent.trim() : label);
+          box.dataset.reached = "yes";
+        }
+      } else if (box.dataset.reached === "yes") {
+        ["tabindex", "role", "aria-label", "data-reached"].forEach(function (name) {
+          box.removeAttribute(name);
+        });
+      }
     });
   }
 
@@ -128,6 +150,8 @@
   function start() {
     setUpMenu();
     labelTables();
+    reachScrollingTables();
+    window.addEventListener("resize", reachScrollingTables);
     setUpConfirmations();
     forgetNotice();
   }
