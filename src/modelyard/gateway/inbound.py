@@ -202,7 +202,7 @@ def _file_part(raw: Any, param: str) -> FilePart:
         data = "data:application/pdf;base64," + data
     bounds.check_data_url(data, f"{param}.file_data", "a file")
     filename = raw.get("filename")
-    return FilePart(data, None, filename if isinstance(filename, str) else None)
+    return FilePart(data, filename=filename if isinstance(filename, str) else None)
 
 
 def _audio_part(raw: Any, param: str) -> AudioPart:
@@ -214,7 +214,7 @@ def _audio_part(raw: Any, param: str) -> AudioPart:
         raise _fail(f"{param}.format", "must be one of wav, mp3.")
     url = f"data:audio/{audio_format};base64,{data}"
     bounds.check_data_url(url, f"{param}.data", "an audio input")
-    return AudioPart(url, None, audio_format)
+    return AudioPart(url, format=audio_format)
 
 
 def _tool_calls(raw: Any, param: str) -> list[ToolCall]:

@@ -27,6 +27,7 @@ class ImagePart:
 
     url: str
     detail: str | None = None
+    cache_control: dict[str, Any] | None = None  # see TextPart.cache_control
 
     @property
     def is_data_url(self) -> bool:
@@ -150,6 +151,9 @@ class ChatRequest:
     # Which special parts (``"file"``, ``"input_audio"``) the messages hold; set by the
     # inbound translator that made them, so checks need not walk the messages.
     part_kinds: frozenset[str] | None = None
+    # ``anthropic-beta`` flags a Messages caller named that Anthropic upstreams get
+    # (providers/anthropic_messages/betas.py); every other wire leaves them out.
+    anthropic_betas: tuple[str, ...] = ()
 
     @property
     def system_text(self) -> str:
@@ -186,6 +190,7 @@ class ChatRequest:
             self.n,
             self.hints,
             self.part_kinds,
+            self.anthropic_betas,
         )
         for name, value in changes.items():
             setattr(copy, name, value)

@@ -80,13 +80,45 @@ def error(
     return json_reply(status, body, headers(request) + retry_headers(status))
 
 
+# Beta flags the real API knows (by prefix: their dates vary). It refuses any other value of
+# the ``anthropic-beta`` header with a 400, so a gateway must not pass on what it is sent.
+KNOWN_BETA_PREFIXES = (
+    "interleaved-thinking-",
+    "fine-grained-tool-streaming-",
+    "token-efficient-tools-",
+    "prompt-caching-",
+    "extended-cache-ttl-",
+    "output-128k-",
+    "context-1m-",
+    "context-management-",
+    "oauth-",
+    "claude-code-",
+    "computer-use-",
+    "code-execution-",
+    "files-api-",
+    "mcp-client-",
+    "message-batches-",
+    "pdfs-",
+    "search-results-",
+    "web-fetch-",
+    "skills-",
+    "token-counting-",
+)
+
+
 def check(request: FakeRequest) -> Reply | None:
-    """401 without ``x-api-key`` (or a bearer token, as newer SDKs send); 400 without a version."""
+    """401 without ``x-api-key`` (or a bearer token, as newer SDKs send); 400 without a version
+    and for an ``anthropic-beta`` value the API does not know."""
     bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
     if not request.headers.get("x-api-key") and not bearer:
         return error(request, 401, "x-api-key header is required")
     if not request.headers.get("anthropic-version"):
         return error(request, 400, "anthropic-version: header is required")
+    flags = [f.strip() for f in request.headers.get("anthropic-beta", "").split(",") if f.strip()]
+    unknown = [flag for flag in flags if not flag.startswith(KNOWN_BETA_PREFIXES)]
+    if unknown:
+        listed = ", ".join(f"`{flag}`" for flag in unknown)
+        return error(request, 400, f"Unexpected value(s) {listed} for the `anthropic-beta` header.")
     return None
 
 

@@ -5,7 +5,8 @@ chosen upstream cannot take (``top_k`` to OpenAI) is refused by the router, nami
 
 The key comes as ``x-api-key`` (the anthropic SDK, Claude Code) or ``Authorization: Bearer``;
 ``anthropic-version`` and ``anthropic-beta`` are accepted and not needed: the betas a client
-names are hints the upstream adapters decide about, never a reason for a 400.
+names are hints, never a reason for a 400; those an Anthropic upstream can take reach it
+(:mod:`modelyard.providers.anthropic_messages.betas`), the rest are left out.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from modelyard.gateway.http_io import EventStream, json_body, json_response
 from modelyard.gateway.messages import errors, inbound, outbound
 from modelyard.gateway.messages.stream import EventWriter
 from modelyard.llm_types import ChatRequest, Usage
+from modelyard.providers.anthropic_messages import betas
 from modelyard.request_ids import request_id_of
 from modelyard.routing.config_store import Caller
 from modelyard.routing.tokens import estimate_prompt_tokens
@@ -66,6 +68,7 @@ async def messages(ctx: GatewayContext, request: Request) -> Response:
 async def _messages(ctx: GatewayContext, request: Request, request_id: str | None) -> Response:
     caller = await _caller(ctx, request)
     chat = inbound.chat_request(await json_body(request))
+    chat.anthropic_betas = betas.forwarded(request.headers.get("anthropic-beta"))
     call = await chat_pipeline.start(ctx, caller, chat, endpoint="messages", request_id=request_id)
     if not call.chat.stream:
         routed, answer = await chat_pipeline.complete(call)

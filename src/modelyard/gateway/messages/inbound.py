@@ -82,7 +82,7 @@ def _image(block: dict[str, Any], param: str) -> ImagePart:
     else:
         raise fail(f"{param}.source.type", "must be base64 or url.")
     bounds.check_image_url(url, f"{param}.source")
-    return ImagePart(url)
+    return ImagePart(url, cache_control=_cache_control(block, param))
 
 
 def _document(block: dict[str, Any], param: str) -> Part:
@@ -105,7 +105,11 @@ def _document(block: dict[str, Any], param: str) -> Part:
     url = f"data:{media_type};base64,{data}"
     bounds.check_data_url(url, f"{param}.source", "a document")
     title = block.get("title")
-    return FilePart(url, None, title if isinstance(title, str) else None)
+    return FilePart(
+        url,
+        cache_control=_cache_control(block, param),
+        filename=title if isinstance(title, str) else None,
+    )
 
 
 def _tool_use(block: dict[str, Any], param: str) -> ToolCall:

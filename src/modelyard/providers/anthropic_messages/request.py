@@ -80,9 +80,12 @@ def build_body(request: ChatRequest) -> dict[str, Any]:
 
 
 def build_request(request: ChatRequest, target: Target) -> UpstreamRequest:
+    headers = target.headers()
+    if request.anthropic_betas and target.provider == "anthropic":
+        headers["anthropic-beta"] = ",".join(request.anthropic_betas)  # see betas.py
     return UpstreamRequest(
         url=target.url("messages", stream=request.stream),
-        headers=target.headers(),
+        headers=headers,
         json=build_body(request),
         stream=request.stream,
     )
@@ -216,16 +219,24 @@ def _document(part: FilePart) -> Block:
     }
     if part.filename:
         block["title"] = part.filename
+    if part.cache_control:
+        block["cache_control"] = part.cache_control
     return block
 
 
 def _image(part: ImagePart) -> Block:
+    block: Block
     if not part.is_data_url:
-        return {"type": "image", "source": {"type": "url", "url": part.url}}
-    if ";base64," not in part.url[: part.url.find(",") + 1]:
-        raise BadRequest("Image data URLs must be base64-encoded.", param="messages")
-    media_type, data = part.data()
-    return {"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}}
+        block = {"type": "image", "source": {"type": "url", "url": part.url}}
+    else:
+        if ";base64," not in part.url[: part.url.find(",") + 1]:
+            raise BadRequest("Image data URLs must be base64-encoded.", param="messages")
+        media_type, data = part.data()
+        source = {"type": "base64", "media_type": media_type, "data": data}
+        block = {"type": "image", "source": source}
+    if part.cache_control:
+        block["cache_control"] = part.cache_control
+    return block
 
 
 def _tool_use(call: ToolCall) -> Block:
