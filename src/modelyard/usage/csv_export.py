@@ -108,7 +108,11 @@ def _line(row: Any) -> tuple[str | int | float, ...]:
 
 
 def _page(
-    workspace_id: str, span: TimeRange, tests: str, after: tuple[datetime, str] | None
+    workspace_id: str,
+    span: TimeRange,
+    tests: str,
+    after: tuple[datetime, str] | None,
+    rows: int,
 ) -> Select[Any]:
     columns: list[Any] = list(_COLUMNS)
     statement: Select[Any] = (
@@ -125,21 +129,26 @@ def _page(
     test_filter = tests_clause(UsageRow.is_test, tests)
     if test_filter is not None:
         statement = statement.where(test_filter)
-    return statement.order_by(UsageRow.started_at, UsageRow.id).limit(PAGE_ROWS)
+    return statement.order_by(UsageRow.started_at, UsageRow.id).limit(rows)
 
 
 def export_rows(
-    session: Session, workspace_id: str, span: TimeRange, tests: str = "include"
+    session: Session,
+    workspace_id: str,
+    span: TimeRange,
+    tests: str = "include",
+    *,
+    page_rows: int = PAGE_ROWS,
 ) -> Iterator[tuple[str | int | float, ...]]:
     """One tuple per recorded call in ``span``, oldest first, in ``EXPORT_COLUMNS`` order; read
     a page at a time, each page's transaction ended before its rows are handed on."""
     after: tuple[datetime, str] | None = None
     while True:
-        page = session.execute(_page(workspace_id, span, tests, after)).all()
+        page = session.execute(_page(workspace_id, span, tests, after, page_rows)).all()
         session.rollback()  # read only: end the transaction (and its snapshot) between pages
         for row in page:
             yield _line(row)
-        if len(page) < PAGE_ROWS:
+        if len(page) < page_rows:
             return
         after = (page[-1].started_at, page[-1].id)
 
