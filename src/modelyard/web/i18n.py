@@ -1,8 +1,8 @@
-"""The members' pages in English and German: one string table, picked by ``user.language``.
+"""Every page in English and German: one string table, picked by ``user.language``.
 
-Only the pages members use are translated, and the groups settings page (the other admin
-settings stay English, as the product document writes them). A key missing in German falls
-back to English, so a new label can never break a page.
+The labels live in a module per feature (``admin_texts``, ``budget_texts``...), merged here. A
+key missing in German falls back to English, so a new label can never break a page
+(``tests/web/test_admin_german.py`` checks that none is missing).
 """
 
 from __future__ import annotations
@@ -371,11 +371,22 @@ for _module in (admin_texts, design_texts, lifecycle_texts, model_texts, wizard_
     _DE |= _module.DE
 
 _TABLES: dict[str, Mapping[str, str]] = {"en": _EN, "de": {**_EN, **_DE}}
+# A fixed English message (a domain error, a warning) -> its label key, for :func:`localize`.
+_KEY_OF: dict[str, str] = {}
+for _key, _text in _EN.items():
+    _KEY_OF.setdefault(_text, _key)
 
 
 def texts(language: str) -> Mapping[str, str]:
     """The labels for ``language`` (English for any language we do not have)."""
     return _TABLES.get(language, _EN)
+
+
+def localize(message: str, language: str) -> str:
+    """``message`` in ``language`` when it is one of the table's English texts word for word
+    (what the domain layer says in English, such as a model's warnings), else as it is."""
+    key = _KEY_OF.get(message)
+    return texts(language)[key] if key is not None else message
 
 
 def description(model: ModelConfig, language: str) -> str:
