@@ -20,12 +20,15 @@ from starlette.templating import Jinja2Templates
 
 from modelyard.errors import ModelyardError
 from modelyard.services import Services
+from modelyard.web import friendly_errors, locale_format
 from modelyard.web import session as web_session
-from modelyard.web.i18n import texts
+from modelyard.web.i18n import localize, texts
 from modelyard.web.session import WebSession
+from modelyard.web.sso_texts import language_of
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters.update(locale_format.FILTERS)  # number, usd, when, day, localized
 
 # Key of the page-wide message in an errors dict (for errors that name no field).
 GENERAL = "_"
@@ -81,9 +84,12 @@ def render(
 ) -> Response:
     """A page with the context every template expects (the CSRF token, the signed-in user)."""
     user = getattr(request.state, "web_user", None)
+    language = user.language if user is not None else language_of(request)
     full = {
         "csrf": current_session(request).csrf,
         "user": user,
+        "language": language,
+        "t": texts(language),  # the labels of every page, in the reader's language
         "errors": {},
         "limits_warning": _limits_warning(request, user),
         **context,
@@ -110,15 +116,24 @@ def _limits_warning(request: Request, user: Any) -> str | None:
     return " ".join(warnings) or None
 
 
-def field_errors(exc: ModelyardError | ValidationError) -> dict[str, str]:
-    """Messages by field name (``GENERAL`` for those naming none), as the server wrote them."""
+def field_errors(
+    exc: ModelyardError | ValidationError, language: str | None = None
+) -> dict[str, str]:
+    """Messages by field name (``GENERAL`` for those naming none). With the reader's
+    ``language``: a validation error as ``friendly_errors`` words it (naming the field), a
+    domain error as the domain wrote it (in German when the string table knows it). Without:
+    as the server wrote them (pages not yet translated)."""
     if isinstance(exc, ModelyardError):
-        return {exc.param or GENERAL: exc.message}
+        message = exc.message if language is None else localize(exc.message, language)
+        return {exc.param or GENERAL: message}
     out: dict[str, str] = {}
     for error in exc.errors():
         loc = [str(part) for part in error.get("loc", ()) if isinstance(part, str)]
         field = loc[0] if loc else GENERAL
-        message = "This field is required." if error["type"] == "missing" else error["msg"]
+        if language is not None:
+            message = friendly_errors.message(error, field, language)
+        else:
+            message = "This field is required." if error["type"] == "missing" else error["msg"]
         out.setdefault(field, message)
     return out
 
