@@ -19,9 +19,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from modelyard.errors import ModelyardError
+from modelyard.errors import InvalidInput, ModelyardError
 from modelyard.web import budget_format, i18n
 from modelyard.web.auth import AdminUserDep, FormDep, UserDep, WebUser
+from modelyard.web.locale_format import read_decimals
 from modelyard.web.member_pages import member_context
 from modelyard.web.pages import field_errors, finish, render, services_of, templates
 from modelyard.workspace import api_keys, budget_webhooks, budgets, groups, models, users
@@ -56,6 +57,8 @@ FIELDS = (
     "notify_at",
     "webhook_url",
 )
+# The fields typed as decimals: read with the one rule of ``locale_format``.
+DECIMAL_FIELDS = ("amount_usd",)
 ZONES = (
     "UTC",
     "Europe/Berlin",
@@ -239,6 +242,16 @@ def _body(values: dict[str, str]) -> dict[str, Any]:
     return body
 
 
+def _amount_read(user: WebUser, values: dict[str, str]) -> dict[str, str]:
+    """The amount as the domain reads decimals (German ``1.234,5`` -> ``1234.5``); an amount
+    that cannot be read, or only two ways, is refused here with what to write instead."""
+    said = i18n.texts(user.language)
+    read, unreadable = read_decimals(values, DECIMAL_FIELDS, user.language, said)
+    if unreadable:
+        raise InvalidInput(next(iter(unreadable.values())), param=next(iter(unreadable)))
+    return read
+
+
 def _bad_percent(user: WebUser, exc: _BadPercent) -> dict[str, str]:
     return {"notify_at": i18n.texts(user.language)["budgets_bad_percent"].format(value=exc)}
 
@@ -258,14 +271,15 @@ def create_budget(request: Request, user: AdminUserDep, form: FormDep) -> Respon
     values = _typed(form)
     services = services_of(request)
     try:
-        body = {k: v for k, v in _body(values).items() if v is not None}
+        body = {k: v for k, v in _body(_amount_read(user, values)).items() if v is not None}
         data = BudgetCreate.model_validate(body)
         with services.session() as db:
             budgets.create_budget(db, user.actor, services.settings.allowed_upstream_hosts, data)
     except _BadPercent as exc:
         return _list(request, user, _bad_percent(user, exc), values, status=422)
     except (ModelyardError, ValidationError) as exc:
-        return _list(request, user, field_errors(exc), values, status=_status(exc))
+        errors = field_errors(exc, user.language)
+        return _list(request, user, errors, values, status=_status(exc))
     return _done(request, PAGE, "created")
 
 
@@ -279,7 +293,7 @@ def update_budget(request: Request, budget_id: str, user: AdminUserDep, form: Fo
     values = _typed(form)
     services = services_of(request)
     try:
-        data = BudgetUpdate.model_validate(_body(values))
+        data = BudgetUpdate.model_validate(_body(_amount_read(user, values)))
         with services.session() as db:
             budgets.update_budget(
                 db, user.actor, services.settings.allowed_upstream_hosts, budget_id, data
@@ -287,7 +301,7 @@ def update_budget(request: Request, budget_id: str, user: AdminUserDep, form: Fo
     except _BadPercent as exc:
         return _detail(request, user, budget_id, _bad_percent(user, exc), values, status=422)
     except (ModelyardError, ValidationError) as exc:
-        errors = field_errors(exc)
+        errors = field_errors(exc, user.language)
         return _detail(request, user, budget_id, errors, values, status=_status(exc))
     return _done(request, f"{PAGE}/{budget_id}", "saved")
 
@@ -301,7 +315,8 @@ def delete_budget(request: Request, budget_id: str, user: AdminUserDep, form: Fo
         with services_of(request).session() as db:
             budgets.delete_budget(db, user.actor, budget_id)
     except ModelyardError as exc:
-        return _detail(request, user, budget_id, field_errors(exc), status=exc.status)
+        errors = field_errors(exc, user.language)
+        return _detail(request, user, budget_id, errors, status=exc.status)
     return _done(request, PAGE, "deleted")
 
 

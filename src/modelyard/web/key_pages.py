@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from modelyard.errors import ModelyardError
 from modelyard.web.auth import AdminUserDep, FormDep
+from modelyard.web.i18n import localize
 from modelyard.web.pages import GENERAL, field_errors, finish, form_values, render, services_of
 from modelyard.workspace import model_keys
 from modelyard.workspace.providers import PROVIDERS
@@ -75,7 +76,11 @@ def add_key(request: Request, user: AdminUserDep, form: FormDep) -> Response:
     except (ModelyardError, ValidationError) as exc:
         shown = {k: v for k, v in values.items() if k != "secret"}
         return _page(
-            request, user, add_errors=field_errors(exc), add_values=shown, status=_status(exc)
+            request,
+            user,
+            add_errors=field_errors(exc, user.language),
+            add_values=shown,
+            status=_status(exc),
         )
     services.config.invalidate()
     return _done(request, "added")
@@ -98,7 +103,7 @@ def rotate_key(request: Request, key_id: str, user: AdminUserDep, form: FormDep)
                 data,
             )
     except (ModelyardError, ValidationError) as exc:
-        errors = {key_id: field_errors(exc)}
+        errors = {key_id: field_errors(exc, user.language)}
         return _page(request, user, key_errors=errors, status=_status(exc))
     services.config.invalidate()
     return _done(request, "rotated")
@@ -111,7 +116,7 @@ def delete_key(request: Request, key_id: str, user: AdminUserDep, form: FormDep)
         with services.session() as db:
             model_keys.delete_key(db, user.actor, key_id)
     except ModelyardError as exc:
-        errors = {key_id: {GENERAL: exc.message}}
+        errors = {key_id: {GENERAL: localize(exc.message, user.language)}}
         return _page(request, user, key_errors=errors, status=exc.status)
     services.config.invalidate()
     return _done(request, "deleted")

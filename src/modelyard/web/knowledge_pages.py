@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from modelyard.errors import ModelyardError, NotFound
+from modelyard.errors import InvalidInput, ModelyardError, NotFound
 from modelyard.knowledge import runtime, uploads
 from modelyard.knowledge.schemas import (
     CollectionCreate,
@@ -29,6 +29,8 @@ from modelyard.knowledge.schemas import (
 from modelyard.knowledge.service import KnowledgeBase, requester
 from modelyard.knowledge.upload_request import read_upload
 from modelyard.web.auth import AdminUserDep, FormDep, WebUser, posted_form
+from modelyard.web.i18n import localize, texts
+from modelyard.web.locale_format import read_decimals
 from modelyard.web.pages import GENERAL, field_errors, finish, form_values, render, services_of
 from modelyard.workspace import models
 from modelyard.workspace.model_rules import DEFAULT_SIMILARITY_THRESHOLD
@@ -114,7 +116,7 @@ async def create_collection(request: Request, user: AdminUserDep, form: FormDep)
         data = CollectionCreate.model_validate(values)
         created = await _knowledge(request).create_collection(user.actor, data)
     except (ModelyardError, ValidationError) as exc:
-        errors = field_errors(exc)
+        errors = field_errors(exc, user.language)
         return await _list_page(request, user, errors=errors, values=values, status=_status(exc))
     return _done(request, f"{PAGE}/{created.id}", "created")
 
@@ -185,7 +187,7 @@ async def upload_document(request: Request, collection_id: str, user: AdminUserD
 async def _upload_failed(
     request: Request, user: WebUser, collection_id: str, exc: ModelyardError
 ) -> Response:
-    errors = {"upload": field_errors(exc)}
+    errors = {"upload": field_errors(exc, user.language)}
     return await _collection_page(request, user, collection_id, errors=errors, status=exc.status)
 
 
@@ -196,7 +198,7 @@ async def delete_document(
     try:
         await _knowledge(request).delete_document(user.actor, collection_id, document_id)
     except ModelyardError as exc:
-        errors = {document_id: {GENERAL: exc.message}}
+        errors = {document_id: {GENERAL: localize(exc.message, user.language)}}
         return await _collection_page(
             request, user, collection_id, errors=errors, status=exc.status
         )
@@ -213,7 +215,7 @@ async def change_model(
         data = CollectionUpdate.model_validate(values)
         await _knowledge(request).update_collection(user.actor, collection_id, data)
     except (ModelyardError, ValidationError) as exc:
-        errors = {"model": field_errors(exc)}
+        errors = {"model": field_errors(exc, user.language)}
         return await _collection_page(
             request, user, collection_id, errors=errors, status=_status(exc)
         )
@@ -225,13 +227,17 @@ async def search(
     request: Request, collection_id: str, user: AdminUserDep, form: FormDep
 ) -> Response:
     values = form_values(form, SEARCH_FIELDS)
+    said = texts(user.language)
+    typed, unreadable = read_decimals(values, ("threshold",), user.language, said)
     try:
-        data = SearchRequest.model_validate(values)
+        if unreadable:
+            raise InvalidInput(unreadable["threshold"], param="threshold")
+        data = SearchRequest.model_validate(typed)
         result = await _knowledge(request).search(
             requester(user.actor), collection_id, data.query, data.top_k, data.threshold
         )
     except (ModelyardError, ValidationError) as exc:
-        errors = {"search": field_errors(exc)}
+        errors = {"search": field_errors(exc, user.language)}
         return await _collection_page(
             request, user, collection_id, errors=errors, search=values, status=_status(exc)
         )
@@ -245,7 +251,7 @@ async def delete_collection(
     try:
         await _knowledge(request).delete_collection(user.actor, collection_id)
     except ModelyardError as exc:
-        errors = {"collection": {GENERAL: exc.message}}
+        errors = {"collection": {GENERAL: localize(exc.message, user.language)}}
         return await _collection_page(
             request, user, collection_id, errors=errors, status=exc.status
         )

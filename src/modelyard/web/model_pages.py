@@ -16,30 +16,38 @@ from starlette.responses import RedirectResponse, Response
 
 from modelyard.errors import ModelyardError
 from modelyard.web.auth import AdminUserDep, FormDep
+from modelyard.web.i18n import localize, texts
 from modelyard.web.pages import field_errors, finish, render, services_of
 from modelyard.workspace import models
 from modelyard.workspace.schemas import ModelOut, ModelUpdate
 
 router = APIRouter(include_in_schema=False)
 
-KINDS = (("completion", "Completion"), ("image", "Image"), ("embedding", "Embedding"))
+# Each kind with the key of its label in the string table (``i18n``).
+KINDS = (
+    ("completion", "kind_completion"),
+    ("image", "kind_image"),
+    ("embedding", "kind_embedding"),
+)
 TOGGLES = frozenset({"visible", "maintenance"})
 
 
 def badges(model: ModelOut) -> list[tuple[str, str]]:
-    """(text, style) pairs summing up a model's state at a glance."""
-    out = [("Visible", "ok") if model.visible else ("Hidden", "muted")]
+    """(label key, style) pairs summing up a model's state at a glance."""
+    out = [("badge_visible", "ok") if model.visible else ("badge_hidden", "muted")]
     if model.maintenance:
-        out.append(("Maintenance", "warn"))
+        out.append(("maintenance", "warn"))
     if model.premium:
-        out.append(("Premium", "info"))
-    out.append(("Pre-configured", "info") if model.preconfigured else ("Manual", "muted"))
+        out.append(("premium", "info"))
+    out.append(
+        ("badge_preconfigured", "info") if model.preconfigured else ("badge_manual", "muted")
+    )
     if model.catalog_status == "changed":
-        out.append(("Catalog entry changed", "warn"))
+        out.append(("badge_catalog_changed", "warn"))
     elif model.catalog_status == "removed":
-        out.append(("Catalog entry removed", "bad"))
+        out.append(("badge_catalog_removed", "bad"))
     if any("price" in warning for warning in model.warnings):
-        out.append(("No price", "bad"))
+        out.append(("badge_no_price", "bad"))
     return out
 
 
@@ -69,7 +77,7 @@ def models_page(request: Request, user: AdminUserDep) -> Response:
 def toggle(request: Request, model_id: str, user: AdminUserDep, form: FormDep) -> Response:
     field = str(form.get("field") or "")
     if field not in TOGGLES:
-        errors = {model_id: {"_": f"'{field}' cannot be toggled here."}}
+        errors = {model_id: {"_": texts(user.language)["models_no_toggle"].format(field=field)}}
         return _models_page(request, user, errors, status=422)
     try:
         data = ModelUpdate.model_validate({field: form.get("value") == "on"})
@@ -77,7 +85,8 @@ def toggle(request: Request, model_id: str, user: AdminUserDep, form: FormDep) -
             changed = models.update_model(db, user.actor, model_id, data)
     except (ModelyardError, ValidationError) as exc:
         status = exc.status if isinstance(exc, ModelyardError) else 422
-        return _models_page(request, user, {model_id: field_errors(exc)}, status=status)
+        errors = {model_id: field_errors(exc, user.language)}
+        return _models_page(request, user, errors, status=status)
     services_of(request).config.invalidate()
     return finish(request, RedirectResponse(f"/settings/models#{changed.kind}", status_code=303))
 
@@ -99,7 +108,8 @@ def catalog_refresh(request: Request, user: AdminUserDep, form: FormDep) -> Resp
             refresh_context(services.settings, services.engine, services.sessions), actor=user.actor
         )
     except ModelyardError as exc:
-        return _catalog_updates(request, user, exc.message, None, status=exc.status)
+        failure = localize(exc.message, user.language)
+        return _catalog_updates(request, user, failure, None, status=exc.status)
     services.config.invalidate()
     status = outcome.status if outcome else "unchanged"
     url = f"/settings/models/catalog-updates?done={status}"

@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from modelyard.errors import ModelyardError
 from modelyard.usage.csv_export import csv_response
+from modelyard.usage.live_test_usage import live_test_spending
 from modelyard.usage.reports import (
     DEFAULT_DAYS,
     ReportRow,
@@ -29,7 +30,9 @@ from modelyard.usage.reports import (
     totals_of,
     usage_report,
 )
+from modelyard.web import locale_format
 from modelyard.web.auth import AdminUserDep
+from modelyard.web.i18n import texts
 from modelyard.web.pages import field_errors, render, services_of
 from modelyard.web.svg_chart import bar_chart
 
@@ -38,9 +41,10 @@ router = APIRouter(include_in_schema=False)
 PAGE = "/settings/usage"
 
 
-def usd(value: Decimal) -> str:
-    """An exact cost for people: every stored digit, no float rounding."""
-    return "$" + exact_text(value)
+def usd(value: Decimal, language: str = "en") -> str:
+    """An exact cost for people: every stored digit, no float rounding, in the reader's
+    notation ("$0.000042", "0,000042 $")."""
+    return locale_format.usd(Decimal(exact_text(value)), language)
 
 
 MAX_CHART_DAYS = 400
@@ -72,8 +76,14 @@ def _span(start: str, end: str) -> TimeRange:
     return parse_range(start or None, end or None)
 
 
-def _error_page(request: Request, start: str, end: str, exc: ModelyardError) -> Response:
-    context = {"period": {"from": start, "to": end}, "errors": field_errors(exc), "report": None}
+def _error_page(
+    request: Request, language: str, start: str, end: str, exc: ModelyardError
+) -> Response:
+    context = {
+        "period": {"from": start, "to": end},
+        "errors": field_errors(exc, language),
+        "report": None,
+    }
     return render(request, "usage.html", context, status_code=exc.status)
 
 
@@ -83,19 +93,29 @@ def usage_page(request: Request, user: AdminUserDep) -> Response:
     try:
         span = _span(start, end)
     except ModelyardError as exc:
-        return _error_page(request, start, end, exc)
-    workspace_id = user.actor.workspace_id
+        return _error_page(request, user.language, start, end, exc)
+    workspace_id, language = user.actor.workspace_id, user.language
+    said = texts(language)
     with services_of(request).session() as db:
         by_day = usage_report(db, workspace_id, "day", span.start, span.end)
         by_model = usage_report(db, workspace_id, "model", span.start, span.end)
         by_user = usage_report(db, workspace_id, "user", span.start, span.end)
+        tests = live_test_spending(db, workspace_id, span.start, span.end)
     totals = totals_of(by_day)
+
+    def money(value: Decimal) -> str:
+        return usd(value, language)
+
     chart = bar_chart(
         cost_per_day(by_day, span),
-        title="Cost per day (USD)",
-        description=f"{len(by_day)} days with usage between {start or 'the start'} and "
-        f"{end or 'now'}; total {usd(totals.cost_usd)}. The table of days has every number.",
-        value_text=usd,
+        title=said["usage_chart_title"],
+        description=said["usage_chart_description"].format(
+            days=len(by_day),
+            start=locale_format.day(start, language) or said["usage_the_start"],
+            end=locale_format.day(end, language) or said["usage_now"],
+            total=money(totals.cost_usd),
+        ),
+        value_text=money,
         chart_id="cost-chart",
     )
     context: dict[str, Any] = {
@@ -103,8 +123,9 @@ def usage_page(request: Request, user: AdminUserDep) -> Response:
         "span": span,
         "report": {"model": by_model, "user": by_user, "day": by_day},
         "totals": totals,
+        "tests": tests,
         "chart": chart,
-        "usd": usd,
+        "usd": money,
         "csv_url": f"{PAGE}.csv?" + urlencode({"from": start, "to": end}),
     }
     return render(request, "usage.html", context)
@@ -116,5 +137,5 @@ def usage_csv(request: Request, user: AdminUserDep) -> Response:
     try:
         span = _span(start, end)
     except ModelyardError as exc:
-        return _error_page(request, start, end, exc)
+        return _error_page(request, user.language, start, end, exc)
     return csv_response(services_of(request).session, user.actor.workspace_id, span)
