@@ -141,6 +141,7 @@ def landing(user: WebUser) -> str:
 NEXT = "next"
 NEXT_COOKIE = "modelyard_next"
 NEXT_MAX_AGE_SECONDS = 30 * 60
+MAX_NEXT_LENGTH = 500  # as single sign-on's own return path (oidc_pages)
 _NOT_NEXT = ("/login", "/logout")
 
 
@@ -149,7 +150,9 @@ def local_path(value: str | None) -> str | None:
     scheme, no host, no "//" or "/\\" (which browsers read as another host), no control
     characters, never the sign-in or sign-out page itself. What keeps ``next`` from being an
     open redirect."""
-    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+    if not value or len(value) > MAX_NEXT_LENGTH or not value.startswith("/"):
+        return None
+    if value.startswith(("//", "/\\")):
         return None
     if any(ord(char) < 32 or char in "\\\x7f" for char in value):
         return None
@@ -220,7 +223,8 @@ def _login_context(request: Request, email: str, next_path: str | None) -> dict[
 
 @router.get("/login")
 def login_page(request: Request) -> Response:
-    next_path = local_path(request.query_params.get(NEXT))
+    remembered = unquote(request.cookies.get(NEXT_COOKIE, ""))
+    next_path = local_path(request.query_params.get(NEXT)) or local_path(remembered)
     return render(request, "login.html", _login_context(request, "", next_path))
 
 
