@@ -5,7 +5,8 @@
 //   narrow screens stack a row's cells, so no template has to repeat its headers;
 // - a table wider than the screen becomes a focusable region, so the keyboard can scroll it;
 // - a form sent by a .danger button, or with data-confirm, asks first in a modal dialog
-//   (Cancel has the focus; Escape cancels; the focus returns to the button);
+//   (Cancel has the focus; Escape cancels; the focus returns to the button), unless it asks
+//   itself (an input named "confirm") or says data-no-confirm;
 // - a ?notice= shown once is taken out of the address, so a reload does not repeat it.
 "use strict";
 
@@ -97,6 +98,9 @@
       if (form.dataset.confirmed === "yes") {
         delete form.dataset.confirmed; // asked once for this sending, not for the next
         return false;
+      }
+      if (form.hasAttribute("data-no-confirm") || form.querySelector("input[name=confirm]")) {
+        return false; // the page asks itself (a "yes, delete" box the server checks)
       }
       if (form.hasAttribute("data-confirm")) return true;
       return !!(submitter && (submitter.classList.contains("danger") || submitter.hasAttribute("data-confirm")));
