@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support import ok
 from tests.web.conftest import WebWorkspace, screenshot
+from tests.web.design_steps import confirm
 from tests.web.helpers import CHAT_MODEL, api_create, api_get
 from tests.web.test_pages import sign_in
 
@@ -76,6 +77,7 @@ def test_admin_builds_a_group_and_its_member_gets_the_model(
     member_page.context.close()
 
     page.get_by_role("button", name="Delete group").click()
+    confirm(page)  # ui.js asks before a destructive button's form is sent
     expect(page).to_have_url(re.compile(r"/settings/groups\?saved=deleted$"))
     expect(page.get_by_role("status")).to_have_text("Group deleted.")
     expect(page.locator(f"#group-{group_id}")).to_have_count(0)

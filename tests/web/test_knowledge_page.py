@@ -20,6 +20,7 @@ from tests.knowledge import add_text, embedding_model, names, new_collection, se
 from tests.support import ok
 from tests.usage import stored_rows
 from tests.web.conftest import WebWorkspace, screenshot
+from tests.web.design_steps import confirm
 from tests.web.helpers import api_get
 from tests.web.helpers import sign_in as web_sign_in
 from tests.web.test_pages import sign_in
@@ -135,6 +136,7 @@ def test_create_upload_and_search_with_the_threshold(
     assert [name for name, _score in _hits(page)] == ["exact.md"]
 
     page.locator("tr[data-name='exact.md']").get_by_role("button", name="Delete exact.md").click()
+    confirm(page)  # ui.js asks before a destructive button's form is sent
     expect(page.get_by_role("status")).to_have_text("Document deleted.")
     expect(page.locator("tr[data-name='exact.md']")).to_have_count(0)
     assert len(api_get(web_ws.ws, f"/api/knowledge/{collection['id']}/documents")) == 3

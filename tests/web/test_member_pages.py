@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.gateway.setup import close_clients, sdk
 from tests.support import ok
 from tests.web.conftest import WebWorkspace, screenshot
+from tests.web.design_steps import confirm
 from tests.web.helpers import CHAT_MODEL, api_create, api_get
 from tests.web.test_pages import sign_in
 
@@ -159,6 +160,7 @@ def test_member_api_key_is_shown_once_works_and_is_revoked(
     assert model["slug"] in slugs
 
     row.get_by_role("button", name="Revoke laptop").click()
+    confirm(page)  # ui.js asks before a destructive button's form is sent
     expect(page.get_by_role("status")).to_have_text("API key revoked: it no longer works.")
     expect(row).to_contain_text("Revoked")
     expect(row.get_by_role("button")).to_have_count(0)

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.web.conftest import PASSWORD, WebWorkspace, screenshot
+from tests.web.design_steps import confirm
 from tests.web.helpers import CHAT_MODEL, KEY, api_create, api_get, key_in_use
 
 pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
@@ -121,6 +122,7 @@ def test_deleting_a_key_in_use_shows_why(page: Page, web_ws: WebWorkspace) -> No
     row = page.locator(f"#key-{key['id']}")
     expect(row).to_contain_text(model["slug"])
     row.get_by_role("button", name=f"Delete {key['name']}").click()
+    confirm(page)  # ui.js asks before a destructive button's form is sent
     expect(row.get_by_role("alert")).to_contain_text(
         f"is used by 1 deployment(s) of: {model['slug']}"
     )

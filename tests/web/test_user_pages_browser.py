@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.web.conftest import WebWorkspace, screenshot
+from tests.web.design_steps import confirm
 from tests.web.helpers import api_create, api_get
 from tests.web.test_pages import sign_in
 
@@ -58,6 +59,7 @@ def test_invite_accept_and_deactivate(page: Page, web_ws: WebWorkspace) -> None:
     page.get_by_role("link", name=EMAIL).click()
     expect(page.locator(".sign-in")).to_have_text("Password")
     page.get_by_role("button", name="Deactivate").click()
+    confirm(page)  # ui.js asks before a destructive button's form is sent
     expect(page).to_have_url(re.compile(r"\?saved=deactivated$"))
     expect(page.get_by_role("status")).to_contain_text("every API key revoked")
     expect(page.locator(".status")).to_have_text("Deactivated")
