@@ -52,7 +52,9 @@ def test_each_step_shows_the_services_messages_and_saves_nothing(
     bad = {**MANUAL_CHAT, "max_output_tokens": "64000", "description_de": "x" * 151}
     walk.post("/model", bad, status=422)
     assert "Step 2 of 5: Configure your model" in walk.html
-    assert walk.error_of("f-description_de") == "String should have at most 150 characters"
+    assert walk.error_of("f-description_de") == (
+        "Description (German) may have at most 150 characters."
+    )
     assert 'value="64000"' in walk.html  # what was typed is kept
 
     walk.post("/model", {**MANUAL_CHAT, "max_output_tokens": "64000"}, status=422)
@@ -60,7 +62,7 @@ def test_each_step_shows_the_services_messages_and_saves_nothing(
         "'max_output_tokens' (64000) cannot exceed 'context_window' (32000)."
     )
     walk.post("/model", {**MANUAL_CHAT, "context_window": "lots"}, status=422)
-    assert walk.error_of("f-context_window").startswith("Input should be a valid integer")
+    assert walk.error_of("f-context_window") == "Context window must be a whole number, such as 42."
 
     walk.post("/model", MANUAL_CHAT)
     assert "Step 3 of 5: Configure your deployment" in walk.html
@@ -82,7 +84,7 @@ def test_each_step_shows_the_services_messages_and_saves_nothing(
     # The secret typed before is kept (encrypted in the draft) when the field is left empty.
     fixed = {**new_key, "key.base_url": fake.url + "/v1", "key.secret": ""}
     walk.post("/deployment", fixed, status=422)
-    assert walk.error_of("f-tpm_limit") == "Input should be greater than 0"
+    assert walk.error_of("f-tpm_limit") == "TPM limit must be greater than 0."
     walk.post("/deployment", {**fixed, "tpm_limit": "", "key.provider": "anthropic"}, status=422)
     assert walk.error_of("f-key-provider") == (
         "Model key 'Acme' is a anthropic key; it cannot serve a openai_compatible model."
@@ -99,7 +101,7 @@ def test_each_step_shows_the_services_messages_and_saves_nothing(
     nothing_saved(web_ws)  # the test ran on rows that were rolled back
     walk.post("/test", {"go": "next"})
     assert "Step 5 of 5: Review and save" in walk.html
-    assert "...7788" in walk.html and SECRET not in walk.html
+    assert "…7788" in walk.html and SECRET not in walk.html
     nothing_saved(web_ws)
 
 
@@ -114,7 +116,7 @@ def test_a_save_that_fails_half_way_writes_nothing(
     walk = FormWalk(admin, "embedding")
     walk.post("/select", {"kind": "embedding", "catalog_id": "openai/text-embedding-3-small"})
     walk.post("/model", {"visible": "on"})
-    deployment = {"key_id": key["id"], "model_identifier": "text-embedding-3-small"}
+    deployment = {"key_id": key["id"], "model_identifier": "text-embedding-3-small-1536"}
     walk.post("/deployment", {**deployment, "key.secret": ""})
     walk.post("/test", {"go": "run"})
     assert "Test passed" in walk.html and "A vector of" in walk.html
@@ -124,7 +126,7 @@ def test_a_save_that_fails_half_way_writes_nothing(
     # the model must go with it.
     with web_ws.ws.owner() as api:
         assert api.delete(f"/api/model-keys/{key['id']}").status_code == 204
-    walk.post("/save", {"go": "save"}, status=422)
+    walk.post("/review", {"go": "save"}, status=422)
     assert "Step 3 of 5: Configure your deployment" in walk.html
     assert walk.error_of("f-key_id") == f"No model key with id '{key['id']}' in this workspace."
     nothing_saved(web_ws)
@@ -133,8 +135,9 @@ def test_a_save_that_fails_half_way_writes_nothing(
 def test_a_forged_or_foreign_draft_is_refused(admin: httpx.Client, web_ws: WebWorkspace) -> None:
     walk = FormWalk(admin, "image")
     walk.post("/select", {"kind": "image", "catalog_id": "openai/gpt-image-1"})
-    token = walk.html.split('name="draft" value="', 1)[1].split('"', 1)[0]
-    walk.post("/model", {"draft": token[:-4] + "AAAA"}, status=400)
+    mine = walk.draft_url
+    walk.draft_url = mine[:-4] + "AAAA"  # a made-up draft id
+    walk.post("/model", {}, status=404)
     assert "too old or was not made for you" in walk.html
 
     with httpx.Client(base_url=web_ws.base_url, timeout=30) as other:
@@ -147,7 +150,9 @@ def test_a_forged_or_foreign_draft_is_refused(admin: httpx.Client, web_ws: WebWo
     with httpx.Client(base_url=web_ws.base_url, timeout=30) as other:
         sign_in(other, web_ws.member_email)
         stolen = FormWalk(other, "image")
-        stolen.post("/model", {"draft": token}, status=400)  # another admin's draft
+        stolen.draft_url = mine  # another admin's draft: as unknown as a made-up one
+        stolen.get("/model", status=404)
+        stolen.post("/model", {}, status=404)
     nothing_saved(web_ws)
 
 

@@ -96,27 +96,41 @@ class Walk:
         return model_id
 
 
-def token_of(html: str) -> str:
-    found = re.search(r'name="draft" value="([^"]+)"', html)
-    assert found, html
+def draft_url_of(url: str) -> str:
+    """``/settings/models/new/<draft id>`` from the URL of one of the draft's steps."""
+    found = re.search(r"(/settings/models/new/drf_[\w-]+)/", url)
+    assert found, url
     return found.group(1)
 
 
 class FormWalk:
-    """The wizard over plain HTTP: each post carries the page's CSRF and draft tokens."""
+    """The wizard over plain HTTP: each step's form posts to the step's URL with the page's
+    CSRF token; redirects are followed, so ``html`` is the page the browser would show next
+    (``url`` its address)."""
 
     def __init__(self, client: httpx.Client, kind: str) -> None:
         self.client = client
-        self.html = client.get(WIZARD, params={"kind": kind}).text
+        response = client.get(WIZARD, params={"kind": kind})
+        self.html, self.url = response.text, str(response.url)
         self.kind = kind
+        self.draft_url = ""
 
     def post(self, path: str, form: dict[str, Any], status: int = 200) -> str:
+        """Post step ``path`` ("/select", "/model", "/deployment", "/test", "/review")."""
         data = {"csrf": csrf_of(self.html), **form}
-        if "draft" in self.html:
-            data.setdefault("draft", token_of(self.html))
-        response = self.client.post(WIZARD + path, data=data)
+        url = WIZARD + path if path == "/select" else self.draft_url + path
+        response = self.client.post(url, data=data, follow_redirects=True)
         assert response.status_code == status, (response.status_code, response.text)
-        self.html = response.text
+        self.html, self.url = response.text, str(response.url)
+        if "/drf_" in self.url:
+            self.draft_url = draft_url_of(self.url)
+        return self.html
+
+    def get(self, path: str, status: int = 200) -> str:
+        """Open step ``path`` of the draft as a reload or a pasted URL would."""
+        response = self.client.get(self.draft_url + path, follow_redirects=True)
+        assert response.status_code == status, (response.status_code, response.text)
+        self.html, self.url = response.text, str(response.url)
         return self.html
 
     def error_of(self, html_id: str) -> str:

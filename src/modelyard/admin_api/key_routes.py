@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Response
 
 from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
@@ -13,10 +15,20 @@ router = APIRouter(prefix="/api/model-keys", tags=["model keys"])
 
 @router.post("", status_code=201)
 def create_key(
-    data: ModelKeyCreate, actor: AdminDep, session: SessionDep, services: ServicesDep
+    data: ModelKeyCreate,
+    actor: AdminDep,
+    session: SessionDep,
+    services: ServicesDep,
+    duplicates: Literal["ask"] | None = None,
 ) -> ModelKeyOut:
+    """``?duplicates=ask``: 409 ``duplicate_key_name`` if a key of this name exists."""
     return model_keys.create_key(
-        session, actor, services.secret_box, services.settings.allowed_upstream_hosts, data
+        session,
+        actor,
+        services.secret_box,
+        services.settings.allowed_upstream_hosts,
+        data,
+        confirm_duplicate=duplicates != "ask",
     )
 
 

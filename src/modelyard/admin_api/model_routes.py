@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from modelyard.admin_api.deps import AdminDep, ServicesDep, SessionDep
 from modelyard.routing.live_test import LiveTestPayer, run_live_test
 from modelyard.routing.snapshot import ModelConfig, load_workspace
-from modelyard.workspace import deployments, fallbacks, model_access, models, price_history
+from modelyard.workspace import (
+    deployments,
+    fallbacks,
+    model_access,
+    models,
+    price_history,
+    publishing,
+)
 from modelyard.workspace.group_schemas import ModelAccessReport
 from modelyard.workspace.schemas import (
     DeploymentCreate,
@@ -28,8 +35,15 @@ router = APIRouter(prefix="/api", tags=["models"])
 
 
 @router.post("/models", status_code=201)
-def create_model(data: ModelCreate, actor: AdminDep, session: SessionDep) -> ModelOut:
-    return models.create_model(session, actor, data)
+def create_model(
+    data: ModelCreate,
+    actor: AdminDep,
+    session: SessionDep,
+    duplicates: Literal["ask"] | None = None,
+) -> ModelOut:
+    """``?duplicates=ask``: 409 ``duplicate_model`` if a model of this kind and provider model
+    name exists already (without it, a second one is made as before)."""
+    return models.create_model(session, actor, data, confirm_duplicate=duplicates != "ask")
 
 
 @router.get("/models")
@@ -56,9 +70,15 @@ def model_prices(
 
 @router.patch("/models/{model_id}")
 def update_model(
-    model_id: str, data: ModelUpdate, actor: AdminDep, session: SessionDep
+    model_id: str,
+    data: ModelUpdate,
+    actor: AdminDep,
+    session: SessionDep,
+    publish_override: str | None = None,
 ) -> ModelOut:
-    return models.update_model(session, actor, model_id, data)
+    """``visible: true`` for a model whose last live test failed: 409 ``failed_test``, unless
+    ``?publish_override=<reason>`` gives the reason (recorded in the audit log)."""
+    return models.update_model(session, actor, model_id, data, publish_override=publish_override)
 
 
 @router.delete("/models/{model_id}", status_code=204)
@@ -128,4 +148,13 @@ async def test_model(
 
     model = await anyio.to_thread.run_sync(load)
     payer = LiveTestPayer(services.meter, actor.workspace_id, actor.user_id)
-    return await run_live_test(services.upstream, model, data.prompt if data else None, payer)
+    result = await run_live_test(services.upstream, model, data.prompt if data else None, payer)
+
+    def keep() -> None:  # the last test decides whether the model may be made visible
+        with services.session() as session:
+            row = models.load_row(session, actor, model_id)
+            publishing.record_test(session, actor, row, result)
+            session.commit()
+
+    await anyio.to_thread.run_sync(keep)
+    return result

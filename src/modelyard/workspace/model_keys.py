@@ -17,7 +17,7 @@ from modelyard.errors import Conflict, InvalidInput, NotFound
 from modelyard.security import SecretBox, check_base_url
 from modelyard.storage.deletion import delete_row
 from modelyard.storage.tables import DeploymentRow, ModelKeyRow, ModelRow
-from modelyard.workspace import audit
+from modelyard.workspace import audit, duplicates
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.ids import new_id
 from modelyard.workspace.schemas import KeyUsage, ModelKeyCreate, ModelKeyOut, ModelKeyUpdate
@@ -53,9 +53,17 @@ def _check_azure(provider: str, base_url: str | None, api_version: str | None) -
 
 
 def create_key(
-    session: Session, actor: Actor, box: SecretBox, allowed: Sequence[str], data: ModelKeyCreate
+    session: Session,
+    actor: Actor,
+    box: SecretBox,
+    allowed: Sequence[str],
+    data: ModelKeyCreate,
+    *,
+    confirm_duplicate: bool = True,
 ) -> ModelKeyOut:
+    """``confirm_duplicate=False``: 409 ``duplicate_key_name`` if a key of this name exists."""
     actor.require_admin()
+    duplicates.check_key(session, actor, data.name, confirm_duplicate)
     base_url = _check_url(data.base_url, allowed)
     _check_azure(data.provider, base_url, data.api_version)
     row = ModelKeyRow(

@@ -19,7 +19,15 @@ from modelyard.storage.tables import (
     ModelRow,
     UserRow,
 )
-from modelyard.workspace import audit, model_access, model_dependents, price_history, slugs
+from modelyard.workspace import (
+    audit,
+    duplicates,
+    model_access,
+    model_dependents,
+    price_history,
+    publishing,
+    slugs,
+)
 from modelyard.workspace.actor import Actor
 from modelyard.workspace.catalog_store import active_catalog
 from modelyard.workspace.ids import new_id
@@ -56,7 +64,11 @@ def load_row(session: Session, actor: Actor, model_id: str) -> ModelRow:
     return row
 
 
-def create_model(session: Session, actor: Actor, data: ModelCreate) -> ModelOut:
+def create_model(
+    session: Session, actor: Actor, data: ModelCreate, *, confirm_duplicate: bool = True
+) -> ModelOut:
+    """``confirm_duplicate=False``: 409 ``duplicate_model`` if the workspace already has a
+    model of this kind and provider model name (see ``duplicates``)."""
     actor.require_admin()
     sent = _sent(data)
     check_fields(data.kind, data.catalog_id is not None, sent)
@@ -97,6 +109,7 @@ def create_model(session: Session, actor: Actor, data: ModelCreate) -> ModelOut:
     check_required(data.kind, row)
     if not row.display_name:
         raise InvalidInput("'display_name' is required.", param="display_name", code="required")
+    duplicates.check_model(session, actor, row, confirm_duplicate)
     row.slug = slugs.allocate(session, actor.workspace_id, sent.get("slug"), row.display_name)
     session.add(row)
     if data.access is not None:
@@ -109,10 +122,21 @@ def create_model(session: Session, actor: Actor, data: ModelCreate) -> ModelOut:
     return to_out(session, [row])[0]
 
 
-def update_model(session: Session, actor: Actor, model_id: str, data: ModelUpdate) -> ModelOut:
+def update_model(
+    session: Session,
+    actor: Actor,
+    model_id: str,
+    data: ModelUpdate,
+    *,
+    publish_override: str | None = None,
+) -> ModelOut:
+    """Making a model visible whose last live test failed needs ``publish_override`` (the
+    admin's reason, audited); see ``publishing``."""
     actor.require_admin()
     row = load_row(session, actor, model_id)
     sent = _sent(data)
+    if sent.get("visible") is True and not row.visible:
+        publishing.check_publish(session, actor, row, publish_override)
     check_fields(row.kind, row.catalog_id is not None, sent)
     if "slug" in sent and sent["slug"] != row.slug:
         row.slug = slugs.allocate(session, actor.workspace_id, sent["slug"], row.display_name)

@@ -5,9 +5,10 @@
   document.querySelectorAll("textarea[data-limit]").forEach(function (area) {
     var counter = document.getElementById(area.dataset.counter);
     var limit = Number(area.dataset.limit);
+    var template = area.dataset.template || "{used} / {limit}";
     function update() {
       var used = area.value.length;
-      counter.textContent = used + " / " + limit + " characters";
+      counter.textContent = template.replace("{used}", used).replace("{limit}", limit);
       counter.classList.toggle("over", used > limit);
     }
     area.addEventListener("input", update);

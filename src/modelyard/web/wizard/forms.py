@@ -13,6 +13,7 @@ from typing import Any, get_args
 
 from starlette.datastructures import FormData
 
+from modelyard.web.locale_format import DecimalUnreadable, parse_decimal
 from modelyard.workspace.providers import PROVIDERS
 from modelyard.workspace.schemas import Description, Region
 
@@ -116,9 +117,9 @@ CAPABILITIES = (
 )
 
 PRECONFIGURED: dict[str, tuple[Group, ...]] = {
-    "completion": (Group("Rollout", (VISIBLE, ASSISTANTS, PREMIUM, MAINTENANCE)),),
+    "completion": (Group("Rollout", (REGION, VISIBLE, ASSISTANTS, PREMIUM, MAINTENANCE)),),
     "image": (Group("Rollout", (REGION, VISIBLE, *MAX_IMAGES)),),
-    "embedding": (Group("Rollout", (VISIBLE,)),),
+    "embedding": (Group("Rollout", (REGION, VISIBLE)),),
 }
 MANUAL: dict[str, tuple[Group, ...]] = {
     "completion": (
@@ -213,6 +214,17 @@ MANUAL: dict[str, tuple[Group, ...]] = {
 }
 # Checked when a manual form is first shown: what most models do.
 MANUAL_DEFAULTS = {"capabilities.temperature": "on", "region": "Global"}
+# Fields holding a decimal: typed in the reader's way (``0,7`` on a German page).
+DECIMALS = frozenset(
+    {
+        "input_price",
+        "output_price",
+        "cache_read_price",
+        "cache_write_price",
+        "image_price",
+        "similarity_threshold",
+    }
+)
 
 
 def model_groups(kind: str, manual: bool) -> tuple[Group, ...]:
@@ -232,7 +244,18 @@ def read_model_form(form: FormData, kind: str, manual: bool) -> dict[str, str]:
     return out
 
 
-def model_payload(kind: str, catalog_id: str | None, typed: dict[str, str]) -> dict[str, Any]:
+def _decimal(value: str, language: str) -> str:
+    """A decimal typed in ``language``'s way as the schema reads it; as typed when unreadable
+    (the schema then refuses it, naming the field)."""
+    try:
+        return str(parse_decimal(value, language))
+    except DecimalUnreadable:
+        return value
+
+
+def model_payload(
+    kind: str, catalog_id: str | None, typed: dict[str, str], language: str = "en"
+) -> dict[str, Any]:
     """The body of ``ModelCreate`` for these typed values, as the admin API would receive it."""
     body: dict[str, Any] = {"kind": kind, "catalog_id": catalog_id}
     for f in _inputs(model_groups(kind, catalog_id is None)):
@@ -241,7 +264,7 @@ def model_payload(kind: str, catalog_id: str | None, typed: dict[str, str]) -> d
         if f.type == "checkbox":
             given: Any = value == "on"
         elif value.strip():
-            given = value
+            given = _decimal(value, language) if f.name in DECIMALS else value
         else:
             continue
         if child:
