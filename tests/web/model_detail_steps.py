@@ -25,10 +25,10 @@ def signed_in(web_ws: WebWorkspace) -> Iterator[httpx.Client]:
         yield client
 
 
-def post(client: httpx.Client, model_id: str, action: str, **fields: Any) -> httpx.Response:
+def post(client: httpx.Client, model_id: str, path: str, **fields: Any) -> httpx.Response:
     """POST one of the page's forms, with the token the page itself carries."""
     token = csrf_of(client.get(page_of(model_id)).text)
-    return client.post(page_of(model_id) + action, data={**fields, "csrf": token})
+    return client.post(page_of(model_id) + path, data={**fields, "csrf": token})
 
 
 def error_at(page: str, form: str, field: str) -> str:

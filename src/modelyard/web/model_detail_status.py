@@ -1,7 +1,8 @@
 """What an admin needs on day two about one model: each deployment's health and TPM in use,
 calls, tokens and cost of the last 24 hours and 30 days, its catalog entry and price history.
 
-Health and TPM are this process's own view (``HealthBook``, the limit store); the numbers come
+Health, errors of the last hour and TPM are this process's own view (``HealthBook``, the limit
+store: usage records name no deployment for a call none answered); calls, tokens and cost come
 from ``usage.reports``' public queries, so they are the Usage page's numbers.
 """
 
@@ -75,11 +76,6 @@ def usage_of(
     return out
 
 
-def _errors_last_hour(session: Session, workspace_id: str, now: datetime) -> dict[str, int]:
-    rows = usage_report(session, workspace_id, "deployment", now - timedelta(hours=1), now)
-    return {row.key: row.totals.errors for row in rows if row.key is not None}
-
-
 def _tpm_in_use(limits: LimitStore, deployment: DeploymentOut) -> int | None:
     """Tokens reserved or used in the current minute (None without a limit). Called from the
     worker thread a sync page runs in: the limit store lives on the server's event loop."""
@@ -99,7 +95,6 @@ def gather(
 ) -> DayTwo:
     """Everything the model page's status sections show (a sync page's worker thread only)."""
     now = now or datetime.now(UTC)
-    errors = _errors_last_hour(session, actor.workspace_id, now)
     statuses = []
     for dep in model.deployments:
         seen = health.view(dep.id)
@@ -110,7 +105,7 @@ def gather(
                 state=state,
                 cooldown_s=int(seen.cooldown_s + 0.999),
                 failures=seen.failures,
-                errors_last_hour=errors.get(dep.id, 0),
+                errors_last_hour=seen.errors_last_hour,
                 tpm_in_use=_tpm_in_use(limits, dep),
             )
         )
