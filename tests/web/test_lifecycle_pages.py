@@ -5,6 +5,7 @@ German pages; admins only (issue 17, item 7)."""
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from tests.catalog.lifecycle_setup import (
     OLD,
     depend_on_old,
     deprecating,
+    preconfigured,
     refresh,
     removing,
     source,
@@ -139,3 +141,25 @@ def test_review_and_move_in_english_and_german(
         assert sign_in(member, member_email).status_code == 303
         assert member.get(PAGE).status_code == 403
         assert member.get(f"{PAGE}/{old['id']}").status_code == 403
+
+
+def test_a_successor_not_set_up_links_to_the_catalog(
+    server: RunningServer, source: CatalogSource, fake: FakeProvider
+) -> None:
+    ws, email = web_workspace(server)
+    retiring, named = "openai/gpt-4.1", "openai/gpt-4.1-mini"
+    refresh(ws, source, bundled_data())
+    old = preconfigured(ws, fake, retiring)
+    refresh(ws, source, deprecating(bundled_data(), retiring, successor=named))
+    with httpx.Client(base_url=server.base_url) as client:
+        assert sign_in(client, email).status_code == 303
+        shown = section_of(client.get(PAGE).text, old["id"])
+        assert f'data-successor="{named}"' in shown and "named by the catalog" in shown
+        link = re.search(r'href="([^"]+)" data-action="add-successor"', shown)
+        assert link is not None
+        picker = client.get(html.unescape(link.group(1)))
+        assert picker.status_code == 200 and named in picker.text
+        # No model of the successor yet: the review names the missing target.
+        review = client.get(f"{PAGE}/{old['id']}")
+        assert review.status_code == 422 and 'id="lifecycle-failure"' in review.text
+        assert "not set up in this workspace" in review.text

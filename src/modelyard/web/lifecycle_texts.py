@@ -22,7 +22,8 @@ EN: dict[str, str] = {
     "lifecycle_reason_named": "named by the catalog",
     "lifecycle_reason_same_line": "newest current model of the same line",
     "lifecycle_reason_similar_name": "closest current model of the provider",
-    "lifecycle_not_set_up": "Not set up in this workspace yet: add it from the catalog first.",
+    "lifecycle_not_set_up": "Not set up in this workspace yet.",
+    "lifecycle_add_successor": "Add it from the catalog",
     "lifecycle_set_up_as": "Set up as",
     "lifecycle_dependents": "Depends on it",
     "lifecycle_nothing_depends": "Nothing depends on this model.",
@@ -88,10 +89,8 @@ DE: dict[str, str] = {
     "lifecycle_reason_named": "vom Katalog genannt",
     "lifecycle_reason_same_line": "neuestes aktuelles Modell derselben Reihe",
     "lifecycle_reason_similar_name": "ähnlichstes aktuelles Modell des Anbieters",
-    "lifecycle_not_set_up": (
-        "In diesem Arbeitsbereich noch nicht eingerichtet: fügen Sie es zuerst aus dem "
-        "Katalog hinzu."
-    ),
+    "lifecycle_not_set_up": "In diesem Arbeitsbereich noch nicht eingerichtet.",
+    "lifecycle_add_successor": "Aus dem Katalog hinzufügen",
     "lifecycle_set_up_as": "Eingerichtet als",
     "lifecycle_dependents": "Hängt davon ab",
     "lifecycle_nothing_depends": "Nichts hängt von diesem Modell ab.",
