@@ -170,6 +170,21 @@ def rehearse(
         return build(session, services, actor, draft, through=through, language=language)
 
 
+def saved(services: Services, actor: Actor, model_id: str) -> Built | None:
+    """The model a draft became, with its first deployment's key; None once it is deleted."""
+    with services.session() as session:
+        try:
+            model = models.get_model(session, actor, model_id)
+            key = (
+                model_keys.get_key(session, actor, model.deployments[0].key_id)
+                if model.deployments
+                else None
+            )
+        except ModelyardError:
+            return None
+        return Built(model, key)
+
+
 def unsaved_config(services: Services, actor: Actor, draft: Draft) -> ModelConfig:
     """The gateway's configuration of the unsaved model, read the way the gateway reads it,
     for the live test; the rows it was read from are rolled back."""

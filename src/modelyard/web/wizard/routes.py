@@ -133,6 +133,10 @@ def _show(wizard: Wizard, stored: Stored, number: int) -> Response:
         return wizard.deployment(stored)
     if number == 4:
         return wizard.test(stored)
+    if stored.saved_model_id:  # Back after Save: the model as saved
+        saved = build.saved(wizard.services, wizard.user.actor, stored.saved_model_id)
+        if saved is not None:
+            return wizard.review(stored, saved)
     try:
         built = build.rehearse(
             wizard.services,
