@@ -106,6 +106,10 @@ def test_sign_in_returns_only_to_local_pages(web_ws: WebWorkspace) -> None:
     with _client(web_ws) as member:  # a member is not sent back to an admin page
         member.get("/settings/usage")
         assert sign_in(member, web_ws.member_email).headers["location"] == "/"
+        refused = member.get("/settings/usage")
+        assert refused.status_code == 403
+        assert '<h1 id="error-title">Not allowed</h1>' in refused.text
+        assert "This page is for workspace admins and owners." in refused.text
 
 
 @SQLITE

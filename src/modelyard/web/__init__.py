@@ -46,8 +46,7 @@ async def _login_required(request: Request, _exc: Exception) -> Response:
 
 
 async def _admin_required(request: Request, _exc: Exception) -> Response:
-    message = "This page is for workspace admins and owners."
-    return render(request, "refused.html", {"message": message}, status_code=403)
+    return error_pages.error_page(request, 403, message_key="error_403_admin")
 
 
 async def _csrf_refused(request: Request, _exc: Exception) -> Response:

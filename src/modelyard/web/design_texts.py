@@ -38,6 +38,10 @@ EN: dict[str, str] = {
     "error_404_text": "There is no page at this address. It may have moved, or the link is wrong.",
     "error_403_title": "Not allowed",
     "error_403_text": "You may not open this page.",
+    "error_403_admin": (
+        "This page is for workspace admins and owners. Your own models, API keys and spend "
+        "are in the menu."
+    ),
     "error_405_title": "This address is not a page",
     "error_405_text": (
         "This address only takes a form as it is sent; it cannot be opened on its own. "
@@ -91,6 +95,10 @@ DE: dict[str, str] = {
     ),
     "error_403_title": "Nicht erlaubt",
     "error_403_text": "Sie dürfen diese Seite nicht öffnen.",
+    "error_403_admin": (
+        "Diese Seite ist Admins und Ownern des Workspaces vorbehalten. Ihre eigenen Modelle, "
+        "API-Schlüssel und Ausgaben finden Sie im Menü."
+    ),
     "error_405_title": "Diese Adresse ist keine Seite",
     "error_405_text": (
         "Diese Adresse nimmt nur ein abgeschicktes Formular an und lässt sich nicht allein "

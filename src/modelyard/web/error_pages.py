@@ -25,7 +25,7 @@ from modelyard.web.i18n import texts
 from modelyard.web.layout import page_language
 from modelyard.web.pages import render
 
-__all__ = ["install", "is_browser_path"]
+__all__ = ["error_page", "install", "is_browser_path"]
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +54,18 @@ def error_page(
     status: int,
     *,
     message: str | None = None,
+    message_key: str | None = None,
     headers: dict[str, str] | None = None,
     look_up_user: bool = True,
 ) -> Response:
-    """The error page for ``status``: its title and explanation, or ``message`` when the
-    error came with one meant for people (a ``ModelyardError``'s)."""
+    """The error page for ``status``: its title and explanation (or the label
+    ``message_key``), or ``message`` when the error came with one meant for people (a
+    ``ModelyardError``'s)."""
     user = _reader(request) if look_up_user else None
     labels = texts(page_language(request, user))
     kind = status if status in KNOWN else (500 if status >= 500 else 0)
     title = labels.get(f"error_{kind}_title", labels["error_generic_title"])
-    text = message or labels.get(f"error_{kind}_text", "")
+    text = message or labels.get(message_key or f"error_{kind}_text", "")
     request_id = request_id_of(request.scope) if status >= 500 else None
     context = {
         "status": status,
