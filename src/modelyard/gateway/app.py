@@ -58,6 +58,11 @@ class Gateway:
             ("DELETE", "/v1/responses/"): responses_handler.delete_response,
             ("GET", "/v1/models/"): models_list.get_model,
         }
+        # Paths of one named part of an item: ``(method, "/v1/things/", "part")`` answers
+        # ``/v1/things/{id}/part``.
+        self.item_part_routes: dict[tuple[str, str, str], Handler] = {
+            ("GET", "/v1/responses/", "input_items"): responses_handler.list_input_items,
+        }
         allowed: dict[str, list[str]] = {}
         for method, known in self.routes:
             allowed.setdefault(known, []).append(method)
@@ -70,6 +75,12 @@ class Gateway:
             return None, None
         prefix += "/"
         methods = [m for m, known in self.item_routes if known == prefix]
+        if not methods:  # /v1/things/{id}/part?
+            things, _, item_id = prefix[:-1].rpartition("/")
+            if item_id and things.startswith("/v1/"):
+                key = (things + "/", item)
+                methods = [m for m, *known in self.item_part_routes if tuple(known) == key]
+                return self.item_part_routes.get((method, *key)), ", ".join(methods) or None
         return self.item_routes.get((method, prefix)), ", ".join(methods) or None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

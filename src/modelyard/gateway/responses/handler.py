@@ -23,7 +23,7 @@ from modelyard.errors import BadRequest, ModelyardError, NotFound
 from modelyard.gateway import chat_pipeline
 from modelyard.gateway.context import GatewayContext, routed_headers
 from modelyard.gateway.http_io import EventStream, json_body, json_response
-from modelyard.gateway.responses import outbound
+from modelyard.gateway.responses import input_items, outbound
 from modelyard.gateway.responses.inbound import ResponsesRequest, responses_request
 from modelyard.gateway.responses.store import ResponseStore
 from modelyard.gateway.responses.stream import ResponsesWriter
@@ -139,6 +139,17 @@ async def get_response(ctx: GatewayContext, request: Request) -> Response:
     if stored is None:
         raise _not_found(response_id)
     return json_response(stored.response)
+
+
+async def list_input_items(ctx: GatewayContext, request: Request) -> Response:
+    caller = await ctx.authenticate(request.headers.get("authorization"))
+    response_id = str(request.scope["path"]).rstrip("/").split("/")[-2]
+    stored = await _store(ctx).load(caller.workspace_id, caller.user_id, response_id)
+    if stored is None:
+        raise _not_found(response_id)
+    items = input_items.input_of(stored.input_items, stored.response)
+    include = request.query_params.getlist("include") + request.query_params.getlist("include[]")
+    return json_response(input_items.page(items, response_id, request.query_params, include))
 
 
 async def delete_response(ctx: GatewayContext, request: Request) -> Response:

@@ -101,6 +101,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "deleted": {"const": True},
         },
     },
+    "ResponseInputItems": {
+        "type": "object",
+        "required": ["object", "data", "first_id", "last_id", "has_more"],
+        "properties": {
+            "object": {"const": "list"},
+            "data": {"type": "array", "items": {"type": "object", "required": ["id", "type"]}},
+            "first_id": {"type": ["string", "null"]},
+            "last_id": {"type": ["string", "null"]},
+            "has_more": {"type": "boolean"},
+        },
+    },
 }
 
 
@@ -143,6 +154,36 @@ PATHS: dict[str, dict[str, Any]] = {
                 errors=(401, 404, 500),
             ),
             "parameters": [_ID],
+        },
+    },
+    "/v1/responses/{response_id}/input_items": {
+        "get": {
+            **_operation(
+                "v1_list_response_input_items",
+                "The items one of the caller's stored responses was answered from (earlier "
+                "turns included), paged by after and limit, newest first unless order=asc",
+                _json("ResponseInputItems"),
+                errors=(400, 401, 404, 500),
+            ),
+            "parameters": [
+                _ID,
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                },
+                {
+                    "name": "order",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
+                },
+                {"name": "after", "in": "query", "schema": {"type": "string"}},
+                {
+                    "name": "include",
+                    "in": "query",
+                    "schema": {"type": "array", "items": {"type": "string"}},
+                },
+            ],
         },
     },
 }
