@@ -170,3 +170,21 @@ def test_rollout_flags_are_switched(web_ws: WebWorkspace) -> None:
         assert off.status_code == 303
     after = stored(web_ws, model["id"])
     assert after["visible"] and not any(after[f] for f in flags[1:])
+
+
+def test_access_is_given_to_groups_and_an_unknown_group_is_refused(
+    web_ws: WebWorkspace,
+) -> None:
+    model = _chat(web_ws)
+    group = api_create(web_ws.ws, "/api/groups", {"name": "Sales"})
+    with signed_in(web_ws) as client:
+        page = client.get(page_of(model["id"])).text
+        assert 'id="flags-access-everyone" name="access_mode" value="everyone" checked' in page
+        before = stored(web_ws, model["id"])
+        unknown = post(client, model["id"], "/flags", access_mode="groups", group_ids=["grp_nope"])
+        assert unknown.status_code in (404, 422), unknown.text
+        assert "grp_nope" in unknown.text and 'class="error"' in unknown.text
+        assert stored(web_ws, model["id"]) == before
+        given = post(client, model["id"], "/flags", access_mode="groups", group_ids=[group["id"]])
+        assert given.status_code == 303, given.text
+    assert stored(web_ws, model["id"])["access"] == {"mode": "groups", "group_ids": [group["id"]]}

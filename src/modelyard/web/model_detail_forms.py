@@ -74,9 +74,13 @@ def settings_body(
 
 
 def flags_body(form: FormData, model: ModelOut) -> dict[str, Any]:
-    """The rollout switches: a box left unticked turns its flag off."""
+    """The rollout switches (a box left unticked turns its flag off) and who may use it."""
     fields = editable(model)
-    return {name: form.get(name) == "on" for name in FLAGS if name in fields}
+    body: dict[str, Any] = {name: form.get(name) == "on" for name in FLAGS if name in fields}
+    if "access_mode" in form:
+        groups = [str(g) for g in form.getlist("group_ids")]
+        body["access"] = {"mode": str(form.get("access_mode")), "group_ids": groups}
+    return body
 
 
 def _same(new: Any, old: Any) -> bool:
@@ -85,8 +89,13 @@ def _same(new: Any, old: Any) -> bool:
     if hasattr(old, "model_dump"):
         old = old.model_dump()
     if isinstance(new, dict) and isinstance(old, dict):
-        return all(old.get(k) == v for k, v in new.items())
+        return all(_plain(old.get(k)) == _plain(v) for k, v in new.items())
     return bool(new == old)
+
+
+def _plain(value: Any) -> Any:
+    """Lists compare as sets (a form lists groups in page order, the API in its own)."""
+    return sorted(value) if isinstance(value, list) else value
 
 
 def changes(body: dict[str, Any], model: ModelOut) -> ModelUpdate:

@@ -20,7 +20,7 @@ from modelyard.web import model_detail_status, notices
 from modelyard.web.auth import WebUser
 from modelyard.web.model_pages import badges
 from modelyard.web.pages import field_errors, finish, render, services_of
-from modelyard.workspace import model_dependents, model_keys, models
+from modelyard.workspace import groups, model_dependents, model_keys, models
 from modelyard.workspace.deployments import TPM_KINDS
 from modelyard.workspace.model_rules import FIELDS_BY_KIND
 from modelyard.workspace.providers import PROVIDERS, key_serves_model
@@ -87,6 +87,7 @@ def page(
         keys = [k for k in every_key if key_serves_model(k.provider, model.provider)]
         same_kind = models.list_models(db, actor, kind=model.kind)
         dependents = model_dependents.dependents_of(db, actor, model.id)
+        all_groups = groups.list_groups(db, actor)
         day_two = model_detail_status.gather(
             db, actor, model, services.router.health, services.router.limits
         )
@@ -108,6 +109,7 @@ def page(
         "tpm": model.kind in TPM_KINDS,
         "candidates": [m for m in same_kind if m.id != model.id and m.id not in chained],
         "dependents": dependents,
+        "groups": all_groups,
         "day_two": day_two,
     }
     return render(request, "model_detail.html", context, status_code=status)
