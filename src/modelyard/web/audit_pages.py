@@ -85,7 +85,9 @@ def audit_page(request: Request, user: AdminUserDep) -> Response:
         with services_of(request).session() as db:
             found = audit_query.page(db, user.actor, filt, limit, cursor)
     except ModelyardError as exc:
-        return _page(request, user, values, {"errors": field_errors(exc)}, status=exc.status)
+        return _page(
+            request, user, values, {"errors": field_errors(exc, user.language)}, status=exc.status
+        )
     sized = {"limit": limit_text} if limit_text else {}
     context: dict[str, Any] = {"entries": found.entries}
     if found.next_cursor is not None:
@@ -101,7 +103,9 @@ def audit_csv_download(request: Request, user: AdminUserDep) -> Response:
     try:
         filt = _filter(values)
     except ModelyardError as exc:
-        return _page(request, user, values, {"errors": field_errors(exc)}, status=exc.status)
+        return _page(
+            request, user, values, {"errors": field_errors(exc, user.language)}, status=exc.status
+        )
     return StreamingResponse(
         audit_csv.csv_chunks(services_of(request).session, user.actor, filt),
         media_type="text/csv; charset=utf-8",

@@ -109,7 +109,7 @@ def create_group(request: Request, user: AdminUserDep, form: FormDep) -> Respons
         with services_of(request).session() as db:
             created = groups.create_group(db, user.actor, data)
     except (ModelyardError, ValidationError) as exc:
-        return _list(request, user, field_errors(exc), values, status=_status(exc))
+        return _list(request, user, field_errors(exc, user.language), values, status=_status(exc))
     return _done(request, f"{PAGE}/{created.id}", "created")
 
 
@@ -127,7 +127,9 @@ def _change(
         with services_of(request).session() as db:
             change(db)
     except (ModelyardError, ValidationError) as exc:
-        return _detail(request, user, group_id, field_errors(exc), status=_status(exc))
+        return _detail(
+            request, user, group_id, field_errors(exc, user.language), status=_status(exc)
+        )
     return _done(request, f"{PAGE}/{group_id}", saved)
 
 
@@ -180,5 +182,5 @@ def delete_group(request: Request, group_id: str, user: AdminUserDep, form: Form
         with services_of(request).session() as db:
             groups.delete_group(db, user.actor, group_id)
     except ModelyardError as exc:
-        return _detail(request, user, group_id, field_errors(exc), status=exc.status)
+        return _detail(request, user, group_id, field_errors(exc, user.language), status=exc.status)
     return _done(request, PAGE, "deleted")

@@ -75,7 +75,7 @@ def create_token(request: Request, user: AdminUserDep, form: FormDep) -> Respons
             issued = scim_tokens.create_token(db, user.actor, data)
     except (ModelyardError, ValidationError) as exc:
         status = exc.status if isinstance(exc, ModelyardError) else 422
-        return _page(request, user, errors=field_errors(exc), status=status)
+        return _page(request, user, errors=field_errors(exc, user.language), status=status)
     return _page(request, user, issued=issued, status=201)
 
 
@@ -85,5 +85,5 @@ def revoke_token(request: Request, user: AdminUserDep, form: FormDep, token_id: 
         with services_of(request).session() as db:
             scim_tokens.revoke_token(db, user.actor, token_id)
     except ModelyardError as exc:
-        return _page(request, user, errors=field_errors(exc), status=exc.status)
+        return _page(request, user, errors=field_errors(exc, user.language), status=exc.status)
     return finish(request, RedirectResponse(f"{PAGE}?saved=revoked", status_code=303))

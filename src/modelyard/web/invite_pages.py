@@ -83,7 +83,7 @@ def accept_invite(request: Request, token: str, form: FormDep) -> Response:
     except (NotFound, InviteGone) as exc:
         return _gone(request, exc, found.user.language)
     except InvalidInput as exc:
-        return _form(request, found, field_errors(exc), status=exc.status)
+        return _form(request, found, field_errors(exc, found.user.language), status=exc.status)
     use_session(request, WebSession.new(user_id, session_id))
     admin = signed_in is not None and signed_in[0].role in ADMIN_ROLES
     target = "/settings/models" if admin else "/"

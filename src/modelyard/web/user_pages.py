@@ -111,7 +111,13 @@ def invite_user(request: Request, user: AdminUserDep, form: FormDep) -> Response
         with services_of(request).session() as db:
             issued = invites.invite(db, user.actor, data, _base_url(request), _mailer(request))
     except (ModelyardError, ValidationError) as exc:
-        return _list(request, user, errors=field_errors(exc), values=values, status=_status(exc))
+        return _list(
+            request,
+            user,
+            errors=field_errors(exc, user.language),
+            values=values,
+            status=_status(exc),
+        )
     services_of(request).config.invalidate()
     return _list(request, user, issued=issued, status=201)
 
@@ -179,7 +185,9 @@ def _change(
         with services_of(request).session() as db:
             change(db)
     except (ModelyardError, ValidationError) as exc:
-        return _detail(request, user, user_id, errors=field_errors(exc), status=_status(exc))
+        return _detail(
+            request, user, user_id, errors=field_errors(exc, user.language), status=_status(exc)
+        )
     services_of(request).config.invalidate()  # keys revoked: this replica drops them at once
     return finish(request, RedirectResponse(f"{PAGE}/{user_id}?saved={saved}", status_code=303))
 
@@ -215,7 +223,9 @@ def reset_link(request: Request, user_id: str, user: AdminUserDep, form: FormDep
                 db, user.actor, user_id, _base_url(request), _mailer(request)
             )
     except ModelyardError as exc:
-        return _detail(request, user, user_id, errors=field_errors(exc), status=exc.status)
+        return _detail(
+            request, user, user_id, errors=field_errors(exc, user.language), status=exc.status
+        )
     return _detail(request, user, user_id, issued=issued, status=201)
 
 
