@@ -31,7 +31,7 @@ REDIS_URL = "redis://127.0.0.1:6379/11"
 SECRET_KEY = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
 CHECK_INTERVAL_MS = 200
 # Longer than HAProxy needs to see /readyz fail (one check) and stop sending new calls.
-DRAIN_SECONDS = 1.0
+DRAIN_SECONDS = 3.0
 _LOG_LINE = re.compile(r"rid=(\S*) srv=(\S+) status=(-?\d+) term=(\S+) retries=(\S+)")
 
 
@@ -59,13 +59,20 @@ class Replica:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        """``modelyard serve`` on its port and data dir (the same ones after a restart)."""
+        """``modelyard serve`` on its port and data dir (the same ones after a restart), ready."""
+        self.spawn()
+        self.wait_ready()
+
+    def spawn(self) -> None:
         self.starts += 1
         log = (self.data_dir / f"serve-{self.starts}.log").open("wb")
         command = [sys.executable, "-m", "modelyard", "serve", "--port", str(self.port)]
         self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
         log.close()
-        deadline = time.monotonic() + 60
+
+    def wait_ready(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + 90
         while True:
             with contextlib.suppress(httpx.TransportError):
                 if httpx.get(self.url + "/readyz").status_code == 200:
@@ -209,8 +216,10 @@ def running_cluster(directory: Path) -> Iterator[Cluster]:
             balancer_log=directory / "haproxy.log",
         )
         try:
+            for replica in replicas:  # both at once: each takes a few seconds to import
+                replica.spawn()
             for replica in replicas:
-                replica.start()
+                replica.wait_ready()
             _start_balancer(cluster, port, stats_port)
             yield cluster
         finally:

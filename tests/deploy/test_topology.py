@@ -209,11 +209,13 @@ def test_a_rolling_restart_with_sigterm_fails_no_call(cluster: Cluster, fake: Fa
     assert not failed, failed[:5]
     assert len(outcomes) > CALLS
     assert all(code in (0, -15) for code in exits), exits
-    # Each replica left because its /readyz said "draining", never as a refused connection.
-    assert cluster.downs(since) == [
-        f"Server replicas/{r.name} is DOWN, reason: Layer7 wrong status, code: 503"
-        for r in cluster.replicas
-    ]
+    # Each replica left because its /readyz said "draining", never as a refused connection
+    # (a busy replica may also have failed a check or two: its limits degraded for a moment).
+    downs = cluster.downs(since)
+    assert not [down for down in downs if "Layer4" in down], downs
+    for replica in cluster.replicas:
+        expected = f"Server replicas/{replica.name} is DOWN, reason: Layer7 wrong status, code: 503"
+        assert expected in downs, downs
     ids = {o.request_id for o in outcomes}
     rows = rows_once_stored(cluster.database_url, [plain["id"], streamed["id"]], len(ids))
     counts = Counter(row.request_id for row in rows)
