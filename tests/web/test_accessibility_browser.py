@@ -36,7 +36,7 @@ RUN_AXE = """async () => {
 }"""
 
 # Every sideways-scrolling table box is focusable, and no other one (ui.js on resize).
-TABLES_SETTLED = """() => [...document.querySelectorAll(".table-wrap")].every(
+TABLES_SETTLED = """() => [...document.querySelectorAll(".table-wrap, .chart-box")].every(
   box => (box.scrollWidth > box.clientWidth + 1) === box.hasAttribute("tabindex"))"""
 
 

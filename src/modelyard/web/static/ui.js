@@ -3,7 +3,8 @@
 // - the menu button opens and closes the navigation on narrow screens (Escape closes it);
 // - every table's cells get data-label from their column's <th>, which app.css shows when
 //   narrow screens stack a row's cells, so no template has to repeat its headers;
-// - a table wider than the screen becomes a focusable region, so the keyboard can scroll it;
+// - a table (or chart) wider than the screen becomes a focusable region, so the keyboard can
+//   scroll it;
 // - a form sent by a .danger button, or with data-confirm, asks first in a modal dialog
 //   (Cancel has the focus; Escape cancels; the focus returns to the button), unless it asks
 //   itself (an input named "confirm") or says data-no-confirm;
@@ -65,10 +66,10 @@
   // region named for what it holds); one that fits is no extra stop for the Tab key.
   function reachScrollingTables() {
     var label = document.documentElement.getAttribute("data-table-scroll-label") || "Table";
-    Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (box) {
+    Array.prototype.forEach.call(document.querySelectorAll(".table-wrap, .chart-box"), function (box) {
       if (box.scrollWidth > box.clientWidth + 1) {
         if (!box.hasAttribute("tabindex")) {
-          var caption = box.querySelector("caption");
+          var caption = box.querySelector("caption, svg > title");
           box.setAttribute("tabindex", "0");
           box.setAttribute("role", "region");
           box.setAttribute("aria-label", caption ? caption.textContent.trim() : label);
