@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +59,13 @@ def removing(data: dict[str, Any], entry_id: str) -> dict[str, Any]:
 
 def refresh(ws: Workspace, source: CatalogSource, data: dict[str, Any]) -> dict[str, Any]:
     source.serve(data)
+    deadline = time.monotonic() + 30
     with ws.owner() as api:
-        update = ok(api.post("/api/catalog/refresh"))
+        # A new server refreshes once as it starts: wait for that one to finish (409 meanwhile).
+        while (answer := api.post("/api/catalog/refresh")).status_code == 409:
+            assert time.monotonic() < deadline, answer.text
+            time.sleep(0.1)
+        update = ok(answer)
     # The server's own first refresh (at start) may have got there first: "unchanged".
     assert update["status"] in ("applied", "unchanged"), update
     assert update["new_version"] == data["version"], update
