@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from modelyard.routing.live_test import LiveTestPayer, run_live_test
 from modelyard.web.auth import AdminUserDep, FormDep
 from modelyard.web.pages import GENERAL, finish, render, services_of
-from modelyard.web.wizard import build, forms, picker
+from modelyard.web.wizard import build, forms, picker, publish
 from modelyard.web.wizard import draft as drafts
 from modelyard.web.wizard.build import DEPLOYMENT, MODEL, AlreadySaved, StepInvalid
 from modelyard.web.wizard.draft import Draft, DraftRefused, Stored
@@ -29,6 +29,7 @@ from modelyard.web.wizard.views import BASE, KIND_LABELS, Wizard, step_url
 from modelyard.workspace import duplicates
 
 router = APIRouter(include_in_schema=False)
+router.include_router(publish.router)
 STEP = BASE + "/{draft_id}/"
 
 
