@@ -227,6 +227,7 @@ EN: dict[str, str] = {
     "usage_tests_exclude": "Left out",
     "usage_tests_only": "Only tests",
     "msg_range": "'from' must be before 'to'.",
+    "msg_tests": "'tests' must be one of: include, exclude, only.",
     # home page (admins' links) and the refusal page
     "home_settings": "Workspace settings:",
     "home_models": "Models",
@@ -542,6 +543,7 @@ DE: dict[str, str] = {
     "usage_tests_exclude": "Ausgeschlossen",
     "usage_tests_only": "Nur Tests",
     "msg_range": "„Von“ muss vor „Bis“ liegen.",
+    "msg_tests": "Für Live-Tests gibt es nur: eingeschlossen, ausgeschlossen, nur Tests.",
     "home_settings": "Workspace-Einstellungen:",
     "home_models": "Modelle",
     "home_keys": "Modellschlüssel",

@@ -1,10 +1,12 @@
 """Workspace Settings -> Usage & cost: totals, by model, user and day, a chart, the CSV.
 
-The period goes through ``reports.parse_range`` exactly as ``/api/usage``'s does (same parsing,
-same messages, 422 naming the field), and every number comes from ``reports.usage_report``: the
-page computes nothing of its own, so it always agrees with the API. Costs stay ``Decimal`` and
-are shown exactly. The CSV link streams the admin API's own writer (``usage.csv_export``) under
-the browser's session, since the API's route wants an API key.
+The period goes through ``reports.parse_range`` and the ``tests`` filter (admins' live-test
+calls: include, exclude, only) through ``reports.check_tests`` exactly as ``/api/usage``'s do
+(same parsing, same messages, 422 naming the field), and every number comes from
+``reports.usage_report``: the page computes nothing of its own, so it always agrees with the
+API. Costs stay ``Decimal`` and are shown exactly, in the reader's notation. The CSV link streams
+the admin API's own writer (``usage.csv_export``) under the browser's session, since the API's
+route wants an API key.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from modelyard.usage.csv_export import csv_response
 from modelyard.usage.live_test_usage import live_test_spending
 from modelyard.usage.reports import (
     DEFAULT_DAYS,
+    TESTS,
     ReportRow,
     TimeRange,
+    check_tests,
     exact_text,
     parse_range,
     totals_of,
@@ -76,11 +80,17 @@ def _span(start: str, end: str) -> TimeRange:
     return parse_range(start or None, end or None)
 
 
+def _tests(request: Request) -> str:
+    """The ``tests`` filter asked for (admins' live-test calls): include (default), exclude,
+    only; checked by the reports' own rule."""
+    return check_tests(request.query_params.get("tests") or "include")
+
+
 def _error_page(
     request: Request, language: str, start: str, end: str, exc: ModelyardError
 ) -> Response:
     context = {
-        "period": {"from": start, "to": end},
+        "period": {"from": start, "to": end, "tests": request.query_params.get("tests")},
         "errors": field_errors(exc, language),
         "report": None,
     }
@@ -91,16 +101,16 @@ def _error_page(
 def usage_page(request: Request, user: AdminUserDep) -> Response:
     start, end = _period(request)
     try:
-        span = _span(start, end)
+        span, tests = _span(start, end), _tests(request)
     except ModelyardError as exc:
         return _error_page(request, user.language, start, end, exc)
     workspace_id, language = user.actor.workspace_id, user.language
     said = texts(language)
     with services_of(request).session() as db:
-        by_day = usage_report(db, workspace_id, "day", span.start, span.end)
-        by_model = usage_report(db, workspace_id, "model", span.start, span.end)
-        by_user = usage_report(db, workspace_id, "user", span.start, span.end)
-        tests = live_test_spending(db, workspace_id, span.start, span.end)
+        by_day = usage_report(db, workspace_id, "day", span.start, span.end, tests=tests)
+        by_model = usage_report(db, workspace_id, "model", span.start, span.end, tests=tests)
+        by_user = usage_report(db, workspace_id, "user", span.start, span.end, tests=tests)
+        spent_on_tests = live_test_spending(db, workspace_id, span.start, span.end)
     totals = totals_of(by_day)
 
     def money(value: Decimal) -> str:
@@ -119,14 +129,15 @@ def usage_page(request: Request, user: AdminUserDep) -> Response:
         chart_id="cost-chart",
     )
     context: dict[str, Any] = {
-        "period": {"from": start, "to": end},
+        "period": {"from": start, "to": end, "tests": tests},
         "span": span,
         "report": {"model": by_model, "user": by_user, "day": by_day},
         "totals": totals,
-        "tests": tests,
+        "tests": spent_on_tests,
+        "test_filters": TESTS,
         "chart": chart,
         "usd": money,
-        "csv_url": f"{PAGE}.csv?" + urlencode({"from": start, "to": end}),
+        "csv_url": f"{PAGE}.csv?" + urlencode({"from": start, "to": end, "tests": tests}),
     }
     return render(request, "usage.html", context)
 
@@ -135,7 +146,7 @@ def usage_page(request: Request, user: AdminUserDep) -> Response:
 def usage_csv(request: Request, user: AdminUserDep) -> Response:
     start, end = _period(request)
     try:
-        span = _span(start, end)
+        span, tests = _span(start, end), _tests(request)
     except ModelyardError as exc:
         return _error_page(request, user.language, start, end, exc)
-    return csv_response(services_of(request).session, user.actor.workspace_id, span)
+    return csv_response(services_of(request).session, user.actor.workspace_id, span, tests)
