@@ -86,11 +86,15 @@ class Replica:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
 
-    def terminate(self) -> int:
-        """SIGTERM, then wait for the drain and the graceful shutdown; the exit code."""
+    def terminate(self) -> tuple[dict[str, str], int]:
+        """SIGTERM, then wait for the drain and the graceful shutdown: the first answer of
+        ``/readyz`` that is not 200 (its body), and the exit code."""
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(60)
+        while (answer := httpx.get(self.url + "/readyz", timeout=10)).status_code == 200:
+            time.sleep(0.02)  # a connection refused here fails the test: it did not drain
+        assert answer.status_code == 503, answer.text
+        return answer.json(), self.process.wait(60)
 
     def log_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.data_dir.glob("*.log")))

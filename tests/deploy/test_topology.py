@@ -191,7 +191,9 @@ def test_a_rolling_restart_with_sigterm_fails_no_call(cluster: Cluster, fake: Fa
         )
         await asyncio.sleep(1)
         for replica in cluster.replicas:
-            exits.append(await asyncio.to_thread(replica.terminate))
+            readiness, code = await asyncio.to_thread(replica.terminate)
+            assert readiness == {"status": "draining"}
+            exits.append(code)
             await asyncio.to_thread(replica.start)
             await asyncio.to_thread(cluster.wait_state, replica.name, "UP")
             await asyncio.sleep(0.5)
