@@ -54,7 +54,10 @@
           var column = 0;
           Array.prototype.forEach.call(row.cells, function (cell) {
             var label = texts[column];
-            if (label && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", label);
+            var oneColumn = (cell.colSpan || 1) === 1; // "No usage yet" across all is no column's
+            if (label && oneColumn && !cell.hasAttribute("data-label")) {
+              cell.setAttribute("data-label", label);
+            }
             column += cell.colSpan || 1;
           });
         });
