@@ -134,13 +134,14 @@ def test_the_same_model_or_key_name_asks_first(
     assert "This model is already in your workspace" in walk.html  # said before typing
     walk.post("/model", {"region": "EU"}, status=409)
     assert walk.error_of("f-confirm_duplicate").startswith(
-        "This workspace already has a completion model of 'gpt-4o': 'GPT-4o' (gpt-4o)."
+        "This workspace already has this model (listed above). Tick the box"
     )
+    assert "GPT-4o (<code>gpt-4o</code>" in walk.html  # the one it already has
     walk.post("/model", {"region": "EU", "confirm_duplicate": "on"})
     assert "Step 3 of 5" in walk.html
 
     walk.post("/deployment", new_key(fake, "gpt-4o", name=" main "), status=409)
-    assert "already exists" in walk.error_of("f-confirm_duplicate_key")
+    assert "A model key of this name already exists" in walk.error_of("f-confirm_duplicate_key")
     walk.post("/deployment", {**new_key(fake, "gpt-4o", " main "), "confirm_duplicate_key": "on"})
     walk.post("/test", {"go": "run"})
     walk.post("/test", {"go": "next"})
@@ -235,3 +236,18 @@ def test_never_tested_models_stay_publishable_and_the_api_override_is_audited(
         assert allowed.status_code == 200 and allowed.json()["visible"] is True
     (entry,) = audit(web_ws, "model.publish_override")
     assert "Known outage" in str(entry)
+
+
+def test_the_embedding_test_compares_dimensions_with_the_catalog(
+    admin: httpx.Client, web_ws: WebWorkspace, fake: FakeProvider
+) -> None:
+    walk = FormWalk(admin, "embedding")
+    walk.post("/select", {"kind": "embedding", "catalog_id": "openai/text-embedding-3-small"})
+    walk.post("/model", {})
+    walk.post("/deployment", new_key(fake, "text-embedding-3-small-256"))
+    walk.post("/test", {"go": "run"})
+    assert "Test failed" in walk.html
+    assert "The provider returned vectors of 256 dimensions; the catalog says 1,536." in walk.html
+    walk.post("/deployment", new_key(fake, "text-embedding-3-small-1536"))
+    walk.post("/test", {"go": "run"})
+    assert "Test passed" in walk.html and "Test failed" not in walk.html

@@ -82,6 +82,14 @@ EN: dict[str, str] = {
         "name of its own so members can tell them apart."
     ),
     "wz_dup_confirm": "Yes, add another model of this name",
+    "wz_dup_error": (
+        "This workspace already has this model (listed above). Tick the box to add another "
+        "one, or go back and choose a different model."
+    ),
+    "wz_dup_key_error": (
+        "A model key of this name already exists. Choose another name, select the existing key "
+        "above, or tick the box to add a second key of this name."
+    ),
     "wz_pricing_hint": "Token prices are used for usage tracking and cost reporting.",
     "wz_back": "Back",
     "wz_to_deployment": "Continue to deployment",
@@ -305,6 +313,15 @@ DE: dict[str, str] = {
         "unterscheiden können."
     ),
     "wz_dup_confirm": "Ja, ein weiteres Modell dieses Namens hinzufügen",
+    "wz_dup_error": (
+        "Dieses Modell gibt es in diesem Arbeitsbereich bereits (oben aufgeführt). Setzen Sie "
+        "das Häkchen, um ein weiteres hinzuzufügen, oder wählen Sie ein anderes Modell."
+    ),
+    "wz_dup_key_error": (
+        "Ein Modellschlüssel dieses Namens existiert bereits. Wählen Sie einen anderen Namen, "
+        "oben den vorhandenen Schlüssel, oder setzen Sie das Häkchen für einen zweiten "
+        "Schlüssel dieses Namens."
+    ),
     "wz_pricing_hint": "Token-Preise dienen der Nutzungserfassung und Kostenauswertung.",
     "wz_back": "Zurück",
     "wz_to_deployment": "Weiter zum Deployment",

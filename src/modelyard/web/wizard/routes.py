@@ -72,6 +72,10 @@ def _invalid(wizard: Wizard, stored: Stored, exc: StepInvalid) -> Response:
     """The step where the refused field is, with the services' messages; 409 for a question
     (a duplicate to confirm), 422 for a refused value."""
     status = 409 if exc.codes & {"duplicate_model", "duplicate_key_name", "failed_test"} else 422
+    if "duplicate_model" in exc.codes:  # the question in the admin's words
+        exc.errors[duplicates.MODEL_PARAM] = wizard.t["wz_dup_error"]
+    if "duplicate_key_name" in exc.codes:
+        exc.errors[duplicates.KEY_PARAM] = wizard.t["wz_dup_key_error"]
     if exc.step == MODEL:
         return wizard.configure(stored, exc.errors, status=status)
     return wizard.deployment(stored, exc.errors, status=status)
