@@ -63,3 +63,14 @@ def test_admin_edits_a_model_and_reorders_its_fallbacks(page: Page, web_ws: WebW
     screenshot(page, "model-detail-1280-en")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "model-detail-390-en")
+
+    with web_ws.ws.owner() as api:  # the same page for a German-speaking admin
+        assert api.patch("/api/me", json={"language": "de"}).status_code == 200
+    page.reload()
+    expect(page.get_by_role("button", name="Einstellungen speichern")).to_be_visible()
+    expect(page.locator("#settings-form").get_by_label("Kontextfenster (Tokens)")).to_have_value(
+        "64000"
+    )
+    screenshot(page, "model-detail-390-de")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, "model-detail-1280-de")
