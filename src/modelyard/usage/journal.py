@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Insert, insert, select
+from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.dialects import sqlite
 
 from modelyard.storage.tables import UsageRow
@@ -137,19 +137,6 @@ def read_journal(path: Path) -> list[Row]:
     return rows
 
 
-def _insert_ignoring_existing(engine: Engine) -> Insert | None:
-    """INSERT that skips ids already stored, so a replayed journal never counts a call twice."""
-    name = engine.dialect.name
-    if name == "sqlite":
-        return sqlite.insert(UsageRow).on_conflict_do_nothing(index_elements=["id"])
-    if name == "postgresql":
-        # Imported here: a server on SQLite need not load PostgreSQL's dialect (~2 MiB).
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert(UsageRow).on_conflict_do_nothing(index_elements=["id"])
-    return None
-
-
 class _DriverInsert:
     """SQLite's insert as SQL text and one bind processor per column, taken from SQLAlchemy's
     own compiler and column types: the rows then go to the driver as one multi-row ``VALUES``
@@ -214,16 +201,20 @@ def insert_rows(engine: Engine, rows: Sequence[Row]) -> None:
                 stored.update(row[0] for row in result)
             add_to_rollups(connection, _only(rows, stored))
         return
-    statement = _insert_ignoring_existing(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            fresh: list[Row] = []
+            for start in range(0, len(rows), INSERT_CHUNK):
+                chunk = rows[start : start + INSERT_CHUNK]
+                result = connection.execute(_POSTGRES_INSERT, {"rows": _json_rows(chunk)})
+                fresh.extend(_only(chunk, set(result.scalars())))
+            add_to_rollups(connection, fresh)
+        return
+    # Another engine: portable, in the same transaction, a little slower.
     with engine.begin() as connection:
-        fresh: list[Row] = []
+        fresh = []
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start : start + INSERT_CHUNK]
-            if statement is not None:
-                result = connection.execute(statement.returning(UsageRow.id), list(chunk))
-                fresh.extend(_only(chunk, set(result.scalars())))
-                continue
-            # Another engine: portable, in the same transaction, a little slower.
             ids = [row["id"] for row in chunk]
             known = set(connection.scalars(select(UsageRow.id).where(UsageRow.id.in_(ids))))
             new = [row for row in chunk if row["id"] not in known]
@@ -231,6 +222,23 @@ def insert_rows(engine: Engine, rows: Sequence[Row]) -> None:
                 connection.execute(insert(UsageRow), new)
                 fresh.extend(new)
         add_to_rollups(connection, fresh)
+
+
+# PostgreSQL: the whole chunk as one JSON parameter, turned into rows by the server. One short
+# statement the driver parses in no time, whose RETURNING names the rows really stored (the
+# rollups count only those). A multi-row VALUES with RETURNING (SQLAlchemy's way) made psycopg
+# parse 7,000 placeholders per batch: 5x the time of the plain insert.
+_POSTGRES_INSERT = text(
+    f"INSERT INTO usage_records ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
+    "FROM json_populate_recordset(NULL::usage_records, CAST(:rows AS json)) "
+    "ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+
+
+def _json_rows(rows: Sequence[Row]) -> str:
+    """Rows as JSON for ``json_populate_recordset``: decimals are exact strings already,
+    timestamps RFC 3339 with their offset."""
+    return orjson.dumps(list(rows), default=str).decode()
 
 
 def _only(rows: Sequence[Row], ids: set[str]) -> list[Row]:

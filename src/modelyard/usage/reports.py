@@ -163,25 +163,56 @@ def whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime] | No
     return (first, last) if first < last else None
 
 
-def _grouping(session: Session, table: Any, group_by: str, rollup: bool) -> tuple[Any, Any]:
-    """The key and label columns of a grouping, over raw rows or rollups (whose missing
-    model, slug or deployment is '' rather than NULL)."""
+# The columns a grouping sums by in its source (before any join): a report first sums the
+# range's rows by these (a few dozen groups out of up to a million rows), then joins the labels
+# to those few sums only.
+_SOURCE_KEYS = {
+    "user": ("user_id",),
+    "model": ("model_id", "model_slug"),
+    "deployment": ("deployment_id",),
+    "group": ("user_id",),
+}
+_SUM_NAMES = ("cost", "calls", "errors", *TOKENS)
 
-    def column(name: str) -> Any:
-        value = getattr(table, name)
-        return func.nullif(value, "") if rollup and name != "user_id" else value
 
-    if group_by == "user":
-        return table.user_id, UserRow.email
-    if group_by == "model":
-        return column("model_id"), func.coalesce(ModelRow.slug, column("model_slug"))
-    if group_by == "deployment":
-        key = column("deployment_id")
-        return key, key
-    if group_by == "group":  # by today's membership: records do not keep the groups
-        return GroupMemberRow.group_id, GroupRow.name
-    day = table.day if rollup else day_expression(session.connection())
-    return day, day
+def _summed_source(
+    session: Session,
+    group_by: str,
+    workspace_id: str,
+    bounds: tuple[Any, Any],
+    tests: str,
+    rollup: bool,
+) -> Any:
+    """One source's sums by its grouping columns in ``bounds`` (ISO days for rollups, instants
+    for raw rows), as a subquery; rollups' missing model, slug or deployment ('') as NULL."""
+    table: Any = UsageRollupRow if rollup else UsageRow
+    connection = session.connection()
+    if group_by == "day":
+        keys: list[Any] = [(table.day if rollup else day_expression(connection)).label("day")]
+    else:
+        keys = [
+            (func.nullif(getattr(table, name), "") if rollup and name != "user_id"
+             else getattr(table, name)).label(name)
+            for name in _SOURCE_KEYS[group_by]
+        ]  # fmt: skip
+    if rollup:
+        counts: list[Any] = [func.sum(table.calls), func.sum(table.errors)]
+        moment = table.day
+    else:
+        counts = [func.count(), func.sum(case((table.status >= 400, 1), else_=0))]
+        moment = table.started_at
+    sums = [
+        decimal_sum(connection, table.cost_usd),
+        *counts,
+        *(func.sum(getattr(table, name)) for name in TOKENS),
+    ]
+    statement = select(
+        *keys, *(value.label(name) for value, name in zip(sums, _SUM_NAMES, strict=True))
+    ).where(table.workspace_id == workspace_id, moment >= bounds[0], moment < bounds[1])
+    test_filter = tests_clause(table.is_test, tests)
+    if test_filter is not None:
+        statement = statement.where(test_filter)
+    return statement.group_by(*keys).subquery()
 
 
 def _grouped_query(
@@ -193,39 +224,31 @@ def _grouped_query(
     *,
     rollup: bool,
 ) -> Select[Any]:
-    """One source's totals per (key, label) in ``bounds``: ISO days for rollups, instants for
-    raw rows."""
-    table: Any = UsageRollupRow if rollup else UsageRow
-    key, label = _grouping(session, table, group_by, rollup)
-    connection = session.connection()
-    if rollup:
-        counts: list[Any] = [func.sum(table.calls), func.sum(table.errors)]
-        moment = table.day
-    else:
-        counts = [func.count(), func.sum(case((table.status >= 400, 1), else_=0))]
-        moment = table.started_at
-    statement = select(
-        key,
-        label,
-        decimal_sum(connection, table.cost_usd),
-        *counts,
-        *(func.sum(getattr(table, name)) for name in TOKENS),
-    )
+    """(key, label, cost, calls, errors, tokens...) rows of one source; a key may come in
+    several rows (a model's sums by slug, a group's by member), merged by ``_accumulate``."""
+    sums = _summed_source(session, group_by, workspace_id, bounds, tests, rollup)
+    key: Any
+    label: Any
     if group_by == "user":
-        statement = statement.outerjoin(UserRow, UserRow.id == table.user_id)
+        key, label = sums.c.user_id, UserRow.email
     elif group_by == "model":
-        statement = statement.outerjoin(ModelRow, ModelRow.id == key)
+        key, label = sums.c.model_id, func.coalesce(ModelRow.slug, sums.c.model_slug)
+    elif group_by == "deployment":
+        key = label = sums.c.deployment_id
+    elif group_by == "group":  # by today's membership: records do not keep the groups
+        key, label = GroupMemberRow.group_id, GroupRow.name
+    else:
+        key = label = sums.c.day
+    statement = select(key, label, *(sums.c[name] for name in _SUM_NAMES)).select_from(sums)
+    if group_by == "user":
+        statement = statement.outerjoin(UserRow, UserRow.id == sums.c.user_id)
+    elif group_by == "model":
+        statement = statement.outerjoin(ModelRow, ModelRow.id == sums.c.model_id)
     elif group_by == "group":
         statement = statement.outerjoin(
-            GroupMemberRow, GroupMemberRow.user_id == table.user_id
+            GroupMemberRow, GroupMemberRow.user_id == sums.c.user_id
         ).outerjoin(GroupRow, GroupRow.id == GroupMemberRow.group_id)
-    statement = statement.where(
-        table.workspace_id == workspace_id, moment >= bounds[0], moment < bounds[1]
-    )
-    test_filter = tests_clause(table.is_test, tests)
-    if test_filter is not None:
-        statement = statement.where(test_filter)
-    return statement.group_by(key, label)
+    return statement
 
 
 def _accumulate(groups: dict[str | None, ReportRow], result: Iterable[Any]) -> None:

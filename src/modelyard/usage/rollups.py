@@ -50,19 +50,20 @@ def _decimal_add(left: str | None, right: str | None) -> str | None:
 
 
 class _DecimalSum:
-    """SQLite aggregate: the exact sum of decimal texts (NULLs skipped, like ``SUM``)."""
+    """SQLite aggregate: the exact sum of decimal texts (NULLs skipped, like ``SUM``). Each step
+    only appends the text (``list.append`` itself, no Python frame per row); the sum is taken
+    at the end, in C, by ``Decimal``."""
 
     def __init__(self) -> None:
-        self.total: Decimal | None = None
-
-    def step(self, value: str | None) -> None:
-        if value is None:
-            return
-        with localcontext(EXACT_CONTEXT):
-            self.total = Decimal(value) if self.total is None else self.total + Decimal(value)
+        self.values: list[str | None] = []
+        self.step = self.values.append
 
     def finalize(self) -> str | None:
-        return None if self.total is None else _exact(self.total)
+        texts = [value for value in self.values if value is not None]
+        if not texts:
+            return None
+        with localcontext(EXACT_CONTEXT):
+            return _exact(sum(map(Decimal, texts), Decimal(0)))
 
 
 def prepare(connection: Connection) -> None:
@@ -134,11 +135,10 @@ def summed(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _upsert(connection: Connection) -> Any:
+def _upsert(dialect_name: str) -> Any:
     """INSERT of rollup rows that adds to a row already there."""
     table: Any = UsageRollupRow.__table__
-    name = connection.dialect.name
-    if name == "postgresql":
+    if dialect_name == "postgresql":
         from sqlalchemy.dialects import postgresql
 
         statement: Any = postgresql.insert(table)
@@ -158,15 +158,42 @@ def _upsert(connection: Connection) -> Any:
     )
 
 
+_COLUMN_ORDER = (*ROLLUP_KEYS, *SUMS, "cost_usd")
+_STATEMENTS: dict[str, Any] = {}
+
+
+def _sqlite_upsert_sql(connection: Connection) -> str:
+    """SQLite's upsert as SQL text with positional marks in ``_COLUMN_ORDER``: the increments go
+    to the driver as tuples (every value is a plain str, int or bool: nothing to convert), as
+    the usage rows themselves do (``journal._DriverInsert``)."""
+    sql: str | None = _STATEMENTS.get("sqlite-text")
+    if sql is None:
+        compiled = _upsert("sqlite").compile(
+            dialect=connection.dialect, column_keys=list(_COLUMN_ORDER)
+        )
+        if tuple(compiled.positiontup or ()) != _COLUMN_ORDER:
+            raise ValueError("the rollup upsert binds its columns in another order")
+        sql = _STATEMENTS["sqlite-text"] = compiled.string
+    return sql
+
+
 def add_to_rollups(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Add newly stored ``usage_records`` rows to their rollups, in the caller's transaction."""
     increments = summed(rows)
     if not increments:
         return
-    prepare(connection)
     for increment in increments:
         increment["cost_usd"] = _exact(increment["cost_usd"])
-    connection.execute(_upsert(connection), increments)
+    name = connection.dialect.name
+    if name == "sqlite":
+        prepare(connection)
+        values = [tuple(increment[key] for key in _COLUMN_ORDER) for increment in increments]
+        connection.exec_driver_sql(_sqlite_upsert_sql(connection), values)
+        return
+    statement = _STATEMENTS.get(name)
+    if statement is None:
+        statement = _STATEMENTS[name] = _upsert(name)
+    connection.execute(statement, increments)
 
 
 def rebuild(connection: Connection, workspace_id: str | None = None) -> None:
