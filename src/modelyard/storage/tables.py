@@ -276,7 +276,9 @@ class UsageRow(Base):
     price change never rewrites history. Written in batches, off the request path."""
 
     __tablename__ = "usage_records"
-    __table_args__ = (Index("ix_usage_workspace_started", "workspace_id", "started_at"),)
+    # With the id last, the export's keyset pages (ordered by started_at, id) read the index in
+    # order on SQLite too, instead of sorting the rest of the range for every page (0014).
+    __table_args__ = (Index("ix_usage_workspace_started_id", "workspace_id", "started_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(String(40))
