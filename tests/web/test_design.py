@@ -10,7 +10,7 @@ import pytest
 from modelyard.web.auth import local_path
 from modelyard.web.error_pages import is_browser_path
 from tests.web.conftest import WebWorkspace
-from tests.web.helpers import csrf_of, sign_in
+from tests.web.helpers import CHAT_MODEL, api_create, api_get, csrf_of, sign_in
 
 SQLITE = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 
@@ -121,3 +121,18 @@ def test_notices_come_only_from_the_string_table(web_ws: WebWorkspace) -> None:
         for crafted in ("<b>hi</b>", "unknown_key", "dismiss"):
             page = member.get("/me/api-keys", params={"notice": crafted})
             assert 'id="page-notice"' not in page.text, crafted
+
+
+@SQLITE
+def test_a_saved_toggle_says_so(web_ws: WebWorkspace) -> None:
+    model = api_create(web_ws.ws, "/api/models", CHAT_MODEL)
+    with _client(web_ws) as owner:
+        sign_in(owner, web_ws.owner_email)
+        token = csrf_of(owner.get("/settings/models").text)
+        form = {"csrf": token, "field": "maintenance", "value": "on"}
+        saved = owner.post(f"/settings/models/{model['id']}/toggle", data=form)
+        assert saved.status_code == 303
+        assert saved.headers["location"] == "/settings/models?notice=model_saved#completion"
+        page = owner.get(saved.headers["location"])
+        assert "Model saved: the change applies to the next call." in page.text
+    assert api_get(web_ws.ws, f"/api/models/{model['id']}")["maintenance"] is True

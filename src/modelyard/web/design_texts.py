@@ -33,6 +33,7 @@ EN: dict[str, str] = {
     "confirm_no": "Cancel",
     "notice_saved": "Saved.",
     "notice_deleted": "Deleted.",
+    "notice_model_saved": "Model saved: the change applies to the next call.",
     "table_scroll": "Table (scrolls sideways)",
     "error_404_title": "Page not found",
     "error_404_text": "There is no page at this address. It may have moved, or the link is wrong.",
@@ -87,6 +88,7 @@ DE: dict[str, str] = {
     "confirm_no": "Abbrechen",
     "notice_saved": "Gespeichert.",
     "notice_deleted": "Gelöscht.",
+    "notice_model_saved": "Modell gespeichert: Die Änderung gilt ab dem nächsten Aufruf.",
     "table_scroll": "Tabelle (seitlich scrollbar)",
     "error_404_title": "Seite nicht gefunden",
     "error_404_text": (

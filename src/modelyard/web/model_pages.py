@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from modelyard.errors import ModelyardError
+from modelyard.web import notices
 from modelyard.web.auth import AdminUserDep, FormDep
 from modelyard.web.i18n import localize, texts
 from modelyard.web.pages import field_errors, finish, render, services_of
@@ -88,7 +89,8 @@ def toggle(request: Request, model_id: str, user: AdminUserDep, form: FormDep) -
         errors = {model_id: field_errors(exc, user.language)}
         return _models_page(request, user, errors, status=status)
     services_of(request).config.invalidate()
-    return finish(request, RedirectResponse(f"/settings/models#{changed.kind}", status_code=303))
+    saved = notices.with_notice("/settings/models", "model_saved") + f"#{changed.kind}"
+    return finish(request, RedirectResponse(saved, status_code=303))
 
 
 @router.get("/settings/models/catalog-updates")
