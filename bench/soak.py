@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/soak.py [--calls 1000000] [--warmup 20000] [--concurrency 16]
         [--sample-every 50000] [--settle-every 200000] [--settle 10] [--leaks-only]
+        [--tracemalloc]
 
 It starts the fake provider and ``modelyard serve`` (through bench/soak_serve.py, which only
 adds a task count on SIGUSR1) as subprocesses, configured as an admin would: the benchmark
@@ -121,7 +122,7 @@ def add_soak_models(base_url: str, owner_key: str, main_slug: str) -> dict[str, 
     return {"main": main_slug, "fallback": failing["slug"], "limited": limited["slug"]}
 
 
-def start(work: Path, cleanup: Cleanup) -> Soak:
+def start(work: Path, cleanup: Cleanup, *, trace: bool = False) -> Soak:
     python = sys.executable
     fake_port, port = free_port(), free_port()
     fake_url, base_url = f"http://127.0.0.1:{fake_port}", f"http://127.0.0.1:{port}"
@@ -132,6 +133,8 @@ def start(work: Path, cleanup: Cleanup) -> Soak:
         "MODELYARD_ALLOWED_UPSTREAM_HOSTS": "127.0.0.1",
         "SOAK_PROBE_FILE": str(probe),
     }
+    if trace:
+        env["SOAK_TRACEMALLOC"] = "1"
     fake = cleanup.add(
         Server("fake", [python, "-m", "modelyard", "fake-provider", "--port", str(fake_port)], work)
     )
@@ -233,9 +236,18 @@ async def drive(
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-def settled(soak: Soak, calls: int, settle: float) -> Snapshot:
+def settled(soak: Soak, calls: int, settle: float, *, trace: bool = False) -> Snapshot:
     time.sleep(settle)
-    return snapshot(soak, calls, tasks=True)
+    taken = snapshot(soak, calls, tasks=True)
+    if trace:  # the allocations that grew since the first settled point, to stderr
+        grown = Path(f"{soak.probe}.tracemalloc")
+        grown.unlink(missing_ok=True)
+        os.kill(soak.pid, signal.SIGUSR2)
+        deadline = time.monotonic() + 120
+        while not grown.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        print(f"allocations grown by {calls:,} calls:\n{grown.read_text()}", file=sys.stderr)
+    return taken
 
 
 # --- reporting -----------------------------------------------------------------------------
@@ -273,14 +285,15 @@ def main() -> None:
     parser.add_argument("--settle-every", type=int, default=200_000)
     parser.add_argument("--settle", type=float, default=10.0)
     parser.add_argument("--leaks-only", action="store_true", help="judge fds and tasks, not RSS")
+    parser.add_argument("--tracemalloc", action="store_true", help="report growing allocations")
     args = parser.parse_args()
     outcomes: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp, Cleanup() as cleanup:
-        soak = start(Path(tmp), cleanup)
+        soak = start(Path(tmp), cleanup, trace=args.tracemalloc)
         started = time.monotonic()
         print(f"started; warming up with {args.warmup:,} calls", file=sys.stderr)
         asyncio.run(drive(soak, 0, args.warmup, args.concurrency, outcomes))
-        base = settled(soak, args.warmup, args.settle)
+        base = settled(soak, args.warmup, args.settle, trace=args.tracemalloc)
         print(f"after warm-up: {base}", file=sys.stderr)
         samples = [base]
         done = args.warmup
@@ -290,12 +303,12 @@ def main() -> None:
             done = upto
             rate = done / (time.monotonic() - started)
             if done == args.calls or (done - args.warmup) % args.settle_every == 0:
-                samples.append(settled(soak, done, args.settle))
+                samples.append(settled(soak, done, args.settle, trace=args.tracemalloc))
             else:
                 samples.append(snapshot(soak, done))
             print(f"{rate:.0f} calls/s: {samples[-1]}", file=sys.stderr)
         if done == args.warmup:
-            samples.append(settled(soak, done, args.settle))
+            samples.append(settled(soak, done, args.settle, trace=args.tracemalloc))
         end = samples[-1]
         flat = report(args, base, end, samples, time.monotonic() - started)
     print("\n| outcome | calls |\n|---|---|")
