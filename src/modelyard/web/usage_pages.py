@@ -127,6 +127,7 @@ def usage_page(request: Request, user: AdminUserDep) -> Response:
         ),
         value_text=money,
         chart_id="cost-chart",
+        language=language,  # the days under the bars as the reader writes them
     )
     context: dict[str, Any] = {
         "period": {"from": start, "to": end, "tests": tests},
