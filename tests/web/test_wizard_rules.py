@@ -247,7 +247,7 @@ def test_the_embedding_test_compares_dimensions_with_the_catalog(
     walk.post("/deployment", new_key(fake, "text-embedding-3-small-256"))
     walk.post("/test", {"go": "run"})
     assert "Test failed" in walk.html
-    assert "The provider returned vectors of 256 dimensions; the catalog says 1,536." in walk.html
+    assert "The provider returned vectors of 256 dimensions; the catalog says 1536." in walk.html
     walk.post("/deployment", new_key(fake, "text-embedding-3-small-1536"))
     walk.post("/test", {"go": "run"})
     assert "Test passed" in walk.html and "Test failed" not in walk.html
