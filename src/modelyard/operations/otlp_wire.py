@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any
 
 _FIXED64 = struct.Struct("<Q")
 _FIXED32 = struct.Struct("<I")
@@ -25,18 +26,21 @@ _cache: dict[tuple[int, str, type, Any], bytes] = {}
 _SMALL = [bytes([n]) for n in range(0x80)]  # most varints (lengths, tags) are one byte
 
 
-class SpanLike(Protocol):
+@dataclass(slots=True)
+class SpanRecord:
+    """One span as the call path fills it in: ids as integers, times in epoch nanoseconds."""
+
     trace_id: int
     span_id: int
     parent_id: int
     name: str
-    kind: int
+    kind: int  # Span.SpanKind: 2 SERVER, 3 CLIENT
     start_ns: int
-    end_ns: int
-    attributes: dict[str, Any]
-    error: bool
-    trace_state: str
-    remote_parent: bool
+    attributes: dict[str, Any] = field(default_factory=dict)
+    end_ns: int = 0
+    error: bool = False
+    trace_state: str = ""
+    remote_parent: bool = False  # the parent came in a caller's traceparent
 
 
 def varint(value: int) -> bytes:
@@ -94,7 +98,7 @@ _STATUS_ERROR = _field(15, b"\x18\x02")  # Status{code: STATUS_CODE_ERROR}
 _STATUS_UNSET = _field(15, b"")
 
 
-def span(record: SpanLike) -> bytes:
+def span(record: SpanRecord) -> bytes:
     """A ``Span`` message's bytes."""
     flags = 0x101 | (0x200 if record.remote_parent else 0)  # sampled; parent remote known
     parts = [
@@ -117,7 +121,7 @@ def span(record: SpanLike) -> bytes:
     return b"".join(parts)
 
 
-def export_request(records: Sequence[SpanLike], resource: Mapping[str, Any], scope: str) -> bytes:
+def export_request(records: Sequence[SpanRecord], resource: Mapping[str, Any], scope: str) -> bytes:
     """``ExportTraceServiceRequest{resource_spans: [{resource, scope_spans: [{scope, spans}]}]}``
     of ``records``."""
     scope_spans = _field(1, _field(1, scope.encode())) + b"".join(

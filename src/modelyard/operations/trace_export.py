@@ -24,33 +24,16 @@ import urllib.parse
 import urllib.request
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from modelyard.operations import otlp_wire
+from modelyard.operations.otlp_wire import SpanRecord as SpanRecord
 
 log = logging.getLogger(__name__)
 
 SERVER = 2  # Span.SPAN_KIND_SERVER
 CLIENT = 3  # Span.SPAN_KIND_CLIENT
 SCOPE = "modelyard.gateway"
-
-
-@dataclass(slots=True)
-class SpanRecord:
-    """One finished (or finishing) span: ids as integers, times in epoch nanoseconds."""
-
-    trace_id: int
-    span_id: int
-    parent_id: int
-    name: str
-    kind: int
-    start_ns: int
-    attributes: dict[str, Any] = field(default_factory=dict)
-    end_ns: int = 0
-    error: bool = False
-    trace_state: str = ""
-    remote_parent: bool = False  # the parent came in a caller's traceparent
 
 
 def encode(records: list[SpanRecord], resource: Mapping[str, Any]) -> bytes:
