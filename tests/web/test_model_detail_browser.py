@@ -60,6 +60,14 @@ def test_admin_edits_a_model_and_reorders_its_fallbacks(page: Page, web_ws: WebW
     expect(items.nth(1)).to_contain_text("First Backup")
     order = [f["id"] for f in api_get(web_ws.ws, f"/api/models/{main['id']}")["fallbacks"]]
     assert order == [second["id"], first["id"]]
+    # The keyboard alone does the same: focus a move button, press Enter.
+    page.get_by_role("button", name="Move down Second Backup").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("Fallbacks saved.")
+    items = page.get_by_role("list", name="Fallback order").get_by_role("listitem")
+    expect(items.nth(0)).to_contain_text("First Backup")
+    order = [f["id"] for f in api_get(web_ws.ws, f"/api/models/{main['id']}")["fallbacks"]]
+    assert order == [first["id"], second["id"]]
     screenshot(page, "model-detail-1280-en")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "model-detail-390-en")

@@ -184,6 +184,17 @@ def test_delete_lists_what_depends_and_is_refused_until_nothing_does(
     with web_ws.ws.owner() as api:
         put = api.put("/api/me/default-model", json={"model_id": target["id"]})
         assert put.status_code == 200, put.text
+    body = {"kind": "embedding", "display_name": "Embedder", "provider": "openai"}
+    embedder = api_create(web_ws.ws, "/api/models", body | {"provider_model_name": "e-1"})
+    collection = api_create(
+        web_ws.ws, "/api/knowledge", {"name": "Handbook", "embedding_model_id": embedder["id"]}
+    )
+    with signed_in(web_ws) as client:
+        page = client.get(page_of(embedder["id"])).text
+        listed = page.split('id="dependents"')[1].split("</dl>")[0]
+        assert "Handbook" in listed and f"/settings/knowledge/{collection['id']}" in listed
+        refused = post(client, embedder["id"], "/delete", confirm="yes")
+        assert refused.status_code == 409 and "embeds the knowledge collection" in refused.text
     with signed_in(web_ws) as client:
         page = client.get(page_of(target["id"])).text
         listed = page.split('id="dependents"')[1].split("</dl>")[0]

@@ -15,6 +15,7 @@ import pytest
 
 from modelyard.testing import FakeProvider
 from modelyard.web.locale_format import usd
+from modelyard.workspace.catalog_store import active_catalog
 from tests.gateway.setup import add_model, close_clients, sdk
 from tests.usage import stored_rows
 from tests.web.conftest import WebWorkspace
@@ -102,6 +103,17 @@ def test_a_preconfigured_model_shows_its_catalog_entry_and_keeps_its_fields(
     assert (after["display_name"], after["region"]) == ("Our GPT", "EU")
     assert after["context_window"] == before["context_window"]
     assert after["input_price"] == before["input_price"]
+
+
+def test_a_model_of_a_deprecated_entry_says_so(web_ws: WebWorkspace) -> None:
+    with web_ws.ws.server.services.session() as session:
+        entries = active_catalog(session).entries
+    entry = next(e for e in entries if e.deprecated and e.kind == "completion")
+    model = api_create(web_ws.ws, "/api/models", {"kind": "completion", "catalog_id": entry.id})
+    with signed_in(web_ws) as client:
+        page = client.get(page_of(model["id"])).text
+    status = page.split('id="catalog-status"')[1].split("</p>")[0]
+    assert f"({entry.id})" in status and "Deprecated by the provider" in status
 
 
 def _image_form(model: dict[str, Any], **changes: str) -> dict[str, str]:
