@@ -32,18 +32,13 @@ def _usages(seed: int) -> list[Usage]:
 
 
 def _catalog_prices() -> list[UnitPrices]:
-    found = []
-    for entry in load_bundled().entries:
-        found.append(
-            UnitPrices(
-                input=entry.input_price,
-                output=entry.output_price,
-                cache_read=entry.cache_read_price,
-                cache_write=entry.cache_write_price,
-                image=entry.image_price,
-            )
-        )
-    return found
+    """Every bundled entry's prices as they are (token and image prices alike: a superset of
+    what the pricing rule leaves in force)."""
+    kinds = ("input", "output", "cache_read", "cache_write", "image")
+    return [
+        UnitPrices(**{kind: getattr(entry, f"{kind}_price") for kind in kinds})
+        for entry in load_bundled().entries
+    ]
 
 
 def test_agrees_with_the_decimal_cost_for_every_catalog_model() -> None:
