@@ -7,15 +7,23 @@ at 1280 and 390 px go to test-output/screenshots/.
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import WebWorkspace, screenshot
-from tests.web.helpers import CHAT_MODEL, api_create, api_get
+from tests.web.helpers import CHAT_MODEL, KEY, api_create, api_get
 from tests.web.test_pages import sign_in
 
 pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+SERIOUS = """async () => (await axe.run(document, { resultTypes: ["violations"] })).violations
+  .filter(v => v.impact === "serious" || v.impact === "critical")
+  .map(v => ({ id: v.id, help: v.help,
+               nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")) }))"""
 
 
 def test_admin_edits_a_model_and_reorders_its_fallbacks(page: Page, web_ws: WebWorkspace) -> None:
@@ -82,3 +90,44 @@ def test_admin_edits_a_model_and_reorders_its_fallbacks(page: Page, web_ws: WebW
     screenshot(page, "model-detail-390-de")
     page.set_viewport_size({"width": 1280, "height": 900})
     screenshot(page, "model-detail-1280-de")
+
+
+def test_the_model_page_has_no_serious_accessibility_violation(
+    browser: Browser, web_ws: WebWorkspace
+) -> None:
+    """axe-core on a full model page (deployment, fallback, dependents, a refused field) at
+    1280 and 390 px, in English and German."""
+    key = api_create(web_ws.ws, "/api/model-keys", KEY)
+    main = api_create(web_ws.ws, "/api/models", {**CHAT_MODEL, "display_name": "Main Chat"})
+    backup = api_create(
+        web_ws.ws, "/api/models", {**CHAT_MODEL, "display_name": "Backup", "slug": "bk"}
+    )
+    body = {"key_id": key["id"], "model_identifier": "acme-chat-1", "tpm_limit": 1000}
+    api_create(web_ws.ws, f"/api/models/{main['id']}/deployments", body)
+    with web_ws.ws.owner() as api:
+        chain = {"fallbacks": [backup["id"]]}
+        assert api.put(f"/api/models/{main['id']}/fallbacks", json=chain).status_code == 200
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context.add_init_script(script=AXE.read_text())
+    page = context.new_page()
+    found: list[dict[str, Any]] = []
+    try:
+        sign_in(page, web_ws, web_ws.owner_email)
+        for language in ("en", "de"):
+            with web_ws.ws.owner() as api:
+                assert api.patch("/api/me", json={"language": language}).status_code == 200
+            for model in (main, backup):
+                page.goto(f"{web_ws.base_url}/settings/models/{model['id']}")
+                if model is main:  # a refused value, so the error markup is audited too
+                    page.locator("#settings-context_window").fill("lots")
+                    page.locator("#settings-form button[type=submit]").click()
+                    expect(page.locator("#settings-context_window-error")).to_be_visible()
+                for width in (1280, 390):
+                    page.set_viewport_size({"width": width, "height": 900})
+                    found += [
+                        {"page": f"{model['slug']} {language} {width}", **v}
+                        for v in page.evaluate(SERIOUS)
+                    ]
+    finally:
+        context.close()
+    assert found == []
