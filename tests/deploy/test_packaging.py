@@ -200,6 +200,10 @@ def test_compose_is_the_topology() -> None:
     ]
     replicas = {haproxy["environment"][f"MODELYARD_REPLICA_{n}"] for n in (1, 2)}
     assert replicas == {"modelyard-1:8080", "modelyard-2:8080"}
+    # HAProxy takes a draining replica out (two failed checks, haproxy.cfg) before it stops.
+    interval = _seconds(haproxy["environment"]["MODELYARD_CHECK_INTERVAL"])
+    assert "fall 2 " in (ROOT / "deploy/haproxy/haproxy.cfg").read_text()
+    assert 2 * interval < float(services["modelyard-1"]["environment"]["MODELYARD_DRAIN_SECONDS"])
 
 
 @pytest.mark.skipif(shutil.which("haproxy") is None, reason="Debian's haproxy is not installed")
@@ -268,6 +272,9 @@ def test_the_chart_renders_valid_kubernetes_manifests() -> None:
     grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
     drain = float(config["data"]["MODELYARD_DRAIN_SECONDS"])
     assert grace >= drain + float(config["data"]["MODELYARD_REQUEST_DEADLINE"])
+    # The Service drops a draining pod (failed readiness probes) before the drain ends.
+    probe = container["readinessProbe"]
+    assert probe["periodSeconds"] * probe["failureThreshold"] < drain
     (secret,) = manifests["Secret"]
     assert set(secret["stringData"]) == {
         "MODELYARD_DATABASE_URL",
