@@ -104,6 +104,7 @@ def test_a_deployment_of_another_model_is_not_touched(web_ws: WebWorkspace) -> N
     with signed_in(web_ws) as client:
         answer = post(client, mine["id"], f"/deployments/{dep['id']}/delete")
         assert answer.status_code == 422
+        assert "does not belong to this model" in error_at(answer.text, "page", "deployment_id")
     assert [d["id"] for d in stored(web_ws, other["id"])["deployments"]] == [dep["id"]]
 
 

@@ -92,6 +92,10 @@ def page(
             db, actor, model, services.router.health, services.router.limits
         )
     typed = typed or {}
+    errors = dict(errors or {})
+    shown = {"dep-new"} | {f"dep-{d.id}" for d in model.deployments}
+    for form in [f for f in errors if f.startswith("dep-") and f not in shown]:
+        errors.setdefault("page", {}).update(errors.pop(form))  # its form is not on the page
     chained = {f.id for f in model.fallbacks}
     context: dict[str, Any] = {
         "model": model,
@@ -100,7 +104,7 @@ def page(
         "badges": badges,
         "values": typed.get("settings") or forms.shown_values(model, user.language),
         "dep_values": typed,
-        "form_errors": errors or {},
+        "form_errors": errors,
         "keys": keys,
         "providers": PROVIDERS,
         "regions": REGIONS,
