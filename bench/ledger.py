@@ -249,6 +249,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--inserts-only", action="store_true")
+    parser.add_argument("--skip-inserts", action="store_true")
     parser.add_argument("--export-days", type=int, default=7, help="the longer export's days")
     args = parser.parse_args()
     engine = make_engine(args.url)
@@ -261,7 +262,8 @@ def main() -> None:
     if not args.inserts_only:
         reports(engine, args.runs)
         export(engine, args.export_days)
-    inserts(engine, args.batches)
+    if not args.skip_inserts:
+        inserts(engine, args.batches)
     engine.dispose()
 
 

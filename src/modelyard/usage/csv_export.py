@@ -146,11 +146,14 @@ def export_rows(
     while True:
         page = session.execute(_page(workspace_id, span, tests, after, page_rows)).all()
         session.rollback()  # read only: end the transaction (and its snapshot) between pages
+        full = len(page) == page_rows
+        if full:
+            after = (page[-1].started_at, page[-1].id)
         for row in page:
             yield _line(row)
-        if len(page) < page_rows:
+        del page  # before the next page is read: one page in memory at a time, never two
+        if not full:
             return
-        after = (page[-1].started_at, page[-1].id)
 
 
 def csv_chunks(
