@@ -100,7 +100,8 @@ def test_a_bad_setting_is_refused_at_its_field_and_nothing_changes(
 ) -> None:
     model = _chat(web_ws)
     before = stored(web_ws, model["id"])
-    form = settings_form(before, **({"display_name": "Renamed"} | {field: value}))
+    typed = {"display_name": "Renamed", "cap_responses_api": "on"}
+    form = settings_form(before, **(typed | {field: value}))
     with signed_in(web_ws) as client:
         refused = post(client, model["id"], "/settings", **form)
         assert refused.status_code in (409, 422), refused.text
@@ -110,6 +111,7 @@ def test_a_bad_setting_is_refused_at_its_field_and_nothing_changes(
         assert 'aria-invalid="true"' in refused.text
         if field != "display_name":
             assert 'value="Renamed"' in refused.text  # what the admin typed is kept
+        assert 'name="cap_responses_api" value="on" checked' in refused.text
     assert stored(web_ws, model["id"]) == before
 
 

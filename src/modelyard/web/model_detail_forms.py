@@ -140,4 +140,6 @@ def posted_values(form: FormData, model: ModelOut, language: str) -> dict[str, A
             values[name] = str(form.get(name) or "")
     if "max_images_window_hours" in form:
         values["max_images_window_hours"] = str(form.get("max_images_window_hours") or "")
+    for name in (*SWITCHES, *(f"cap_{cap}" for cap in CAPABILITIES)):
+        values[name] = form.get(name) == "on"  # an unticked box is not sent at all
     return values
