@@ -50,7 +50,7 @@ class Walk:
             expect(self.page.get_by_role("status")).to_contain_text(f"matching “{search}”")
         self.step(1, "Select the model", "select")
         if catalog_id:
-            entry = self.page.locator(f".catalog-entry[data-id='{catalog_id}']")
+            entry = self.page.locator(f".catalog-table tr[data-id='{catalog_id}']")
             entry.get_by_role("button").click()
         else:
             self.page.get_by_role("button", name="Set up your model manually").click()
