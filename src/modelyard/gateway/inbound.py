@@ -352,10 +352,8 @@ def _options(body: dict[str, Any], request: ChatRequest) -> None:
     plain call does no work for them."""
     n = body.get("n") or 1
     logprobs = body.get("logprobs") is True
-    if request.stream and n > 1:
-        raise _fail("n", "more than one choice is not available with stream: true here.")
-    if request.stream and logprobs:
-        raise _fail("logprobs", "is not available with stream: true here; ask without stream.")
+    # Streamed too: the router refuses (400 naming them and the model) where the wire's stream
+    # cannot carry them (ChatRequest.uncarried).
     request.n = n
     request.logprobs = logprobs
     request.top_logprobs = body.get("top_logprobs") if logprobs else None  # no effect without

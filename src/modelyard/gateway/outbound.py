@@ -103,12 +103,18 @@ def chat_completion(
 
 
 class ChunkWriter:
-    """Turns stream events into ``chat.completion.chunk`` objects of one answer."""
+    """Turns stream events into ``chat.completion.chunk`` objects of one answer.
+
+    An event of another choice (``n`` > 1) goes out as a chunk with that ``index`` (each
+    choice's first chunk with the role); a text delta's logprobs as the chunk's
+    ``choices[0].logprobs.content``. Plain text deltas of the first choice take the fast path.
+    """
 
     __slots__ = (
         "_base",
         "_legacy",
         "_role_sent",
+        "_roles_sent",
         "_show_reasoning",
         "_text_head",
         "_text_tail",
@@ -130,6 +136,7 @@ class ChunkWriter:
             "model": model,
         }
         self._role_sent = False
+        self._roles_sent: set[int] | None = None  # the other choices' (n > 1)
         self._show_reasoning = show_reasoning
         self._legacy = legacy_functions  # tool calls as legacy ``function_call`` deltas
         # A text chunk (the bulk of a stream) is this answer's constant bytes around the
@@ -138,11 +145,39 @@ class ChunkWriter:
         rendered = self.line({**self._base, "choices": [_choice({"content": mark})]})
         self._text_head, self._text_tail = rendered.split(f'"{mark}"'.encode())
 
-    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    def _chunk(
+        self,
+        delta: dict[str, Any],
+        finish: str | None = None,
+        choice: int = 0,
+        logprobs: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        if choice:
+            return self._other_chunk(delta, finish, choice, logprobs)
         if not self._role_sent:
             delta = {"role": "assistant", **delta}
             self._role_sent = True
-        return {**self._base, "choices": [_choice(delta, finish)]}
+        out = _choice(delta, finish)
+        if logprobs is not None:
+            out["logprobs"] = {"content": logprobs, "refusal": None}
+        return {**self._base, "choices": [out]}
+
+    def _other_chunk(
+        self,
+        delta: dict[str, Any],
+        finish: str | None,
+        choice: int,
+        logprobs: list[dict[str, Any]] | None,
+    ) -> dict[str, Any]:
+        if self._roles_sent is None:
+            self._roles_sent = set()
+        if choice not in self._roles_sent:
+            delta = {"role": "assistant", **delta}
+            self._roles_sent.add(choice)
+        out = {**_choice(delta, finish), "index": choice}
+        if logprobs is not None:
+            out["logprobs"] = {"content": logprobs, "refusal": None}
+        return {**self._base, "choices": [out]}
 
     @staticmethod
     def line(chunk: dict[str, Any]) -> bytes:
@@ -150,27 +185,44 @@ class ChunkWriter:
 
     def encode(self, event: StreamEvent) -> bytes | None:
         """The SSE line of an event (``data: {chunk}``), or None when it sends nothing."""
-        if type(event) is TextDelta and self._role_sent:
+        if type(event) is TextDelta and self._role_sent and event.logprobs is None:
             if not event.text:
                 return None
-            return self._text_head + orjson.dumps(event.text) + self._text_tail
+            if not event.choice:
+                return self._text_head + orjson.dumps(event.text) + self._text_tail
+        if type(event) is TextDelta and event.logprobs is not None and not self._began(event):
+            # The role in a chunk of its own first, as OpenAI sends it: the SDK's accumulator
+            # takes a choice's first chunk whole and then adds its logprobs again.
+            role = self.line(self._chunk({"content": ""}, None, event.choice))
+            return role + self.line(
+                self._chunk({"content": event.text}, None, event.choice, event.logprobs)
+            )
         chunk = self.event(event)
         return None if chunk is None else self.line(chunk)
 
+    def _began(self, event: TextDelta) -> bool:
+        """Whether the event's choice already had its first chunk (with the role)."""
+        if not event.choice:
+            return self._role_sent
+        return self._roles_sent is not None and event.choice in self._roles_sent
+
     def event(self, event: StreamEvent) -> dict[str, Any] | None:
         if isinstance(event, TextDelta):
-            return self._chunk({"content": event.text}) if event.text else None
+            if event.logprobs is not None:
+                delta = {"content": event.text} if event.text else {}
+                return self._chunk(delta, None, event.choice, event.logprobs)
+            return self._chunk({"content": event.text}, None, event.choice) if event.text else None
         if isinstance(event, ReasoningDelta):
             if not self._show_reasoning or not event.text:
                 return None
-            return self._chunk({"reasoning_content": event.text})
+            return self._chunk({"reasoning_content": event.text}, None, event.choice)
         if isinstance(event, ToolCallDelta) and self._legacy:
             if event.index != 0:
                 return None  # function_call is one call
             function: dict[str, Any] = {"arguments": event.arguments}
             if event.name is not None:
                 function["name"] = event.name
-            return self._chunk({"function_call": function})
+            return self._chunk({"function_call": function}, None, event.choice)
         if isinstance(event, ToolCallDelta):
             call: dict[str, Any] = {
                 "index": event.index,
@@ -183,11 +235,11 @@ class ChunkWriter:
                 call["type"] = "function"
             if event.name is not None:
                 call["function"]["name"] = event.name
-            return self._chunk({"tool_calls": [call]})
+            return self._chunk({"tool_calls": [call]}, None, event.choice)
         if isinstance(event, Finish):
             if self._legacy and event.reason == "tool_calls":
-                return self._chunk({}, "function_call")
-            return self._chunk({}, event.reason)
+                return self._chunk({}, "function_call", event.choice)
+            return self._chunk({}, event.reason, event.choice)
         return None  # usage is sent once, at the end
 
     def usage(self, usage: Usage) -> dict[str, Any]:

@@ -198,7 +198,8 @@ class ChatRequest:
 
     def uncarried(self, carries: frozenset[str]) -> str | None:
         """The first answer-changing parameter present that a wire carrying ``carries`` would
-        drop (None when all of them reach it): the router refuses such a call with a 400."""
+        drop (None when all of them reach it): the router refuses such a call with a 400.
+        ``"stream_n"`` in ``carries`` says the wire carries ``n`` > 1 with ``stream`` too."""
         if self.logprobs and "logprobs" not in carries:
             return "logprobs"
         if self.top_logprobs is not None and "top_logprobs" not in carries:
@@ -209,8 +210,8 @@ class ChatRequest:
             return "frequency_penalty"
         if self.logit_bias and "logit_bias" not in carries:
             return "logit_bias"
-        if self.n != 1 and "n" not in carries:
-            return "n"
+        if self.n != 1 and ("n" not in carries or (self.stream and "stream_n" not in carries)):
+            return "n"  # streamed, only wires whose streams tell the choices apart carry it
         if self.seed is not None and "seed" not in carries:
             return "seed"
         if self.stop and "stop" not in carries:

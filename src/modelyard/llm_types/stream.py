@@ -1,4 +1,10 @@
-"""Events of a streamed chat answer, in the order a provider produces them."""
+"""Events of a streamed chat answer, in the order a provider produces them.
+
+``choice`` is the answer an event belongs to when the call asked for ``n`` > 1 (0, the first,
+otherwise); ``logprobs`` of a :class:`TextDelta` are its tokens' entries in OpenAI's
+``choices[].logprobs.content`` shape, when the call asked for them. Both default so a plain
+stream's events cost what they always did.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +18,15 @@ from modelyard.llm_types.usage import Usage
 @dataclass(slots=True)
 class TextDelta:
     text: str
+    logprobs: list[dict[str, Any]] | None = None
+    choice: int = 0
 
 
 @dataclass(slots=True)
 class ReasoningDelta:
     text: str
     item: dict[str, Any] | None = None  # a Responses upstream's whole reasoning item, when asked
+    choice: int = 0
 
 
 @dataclass(slots=True)
@@ -31,12 +40,14 @@ class ToolCallDelta:
     arguments: str = ""
     provider_data: str | None = None
     provider_origin: str | None = None
+    choice: int = 0
 
 
 @dataclass(slots=True)
 class Finish:
     reason: FinishReason
     stop_sequence: str | None = None  # see ChatResponse.stop_sequence
+    choice: int = 0
 
 
 @dataclass(slots=True)

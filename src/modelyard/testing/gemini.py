@@ -232,26 +232,36 @@ def _logprobs(text: str, top: int) -> dict[str, Any]:
 
 
 def stream_chunks(response: dict[str, Any]) -> list[dict[str, Any]]:
-    """One chunk per word of text (and per other part); the last has finishReason and usage."""
+    """One chunk per word of text (and per other part); the last has finishReason and usage.
+    With ``logprobsResult`` asked, each answer-text chunk has its own word's (as Gemini streams)."""
     candidate = response["candidates"][0]
     usage = response["usageMetadata"]
-    split: list[dict[str, Any]] = []
+    logprobs = candidate.get("logprobsResult")
+    split: list[tuple[dict[str, Any], int | None]] = []  # (part, its answer-text word number)
+    words = 0
     for part in candidate["content"]["parts"]:
         if "text" in part:
-            split.extend({**part, "text": piece} for piece in pieces(part["text"]))
+            for piece in pieces(part["text"]):
+                split.append(({**part, "text": piece}, None if part.get("thought") else words))
+                words += not part.get("thought")
         else:
-            split.append(part)
+            split.append((part, None))
     partial_usage = {
         "promptTokenCount": usage["promptTokenCount"],
         "totalTokenCount": usage["promptTokenCount"],
     }
     chunks = []
-    for number, part in enumerate(split, 1):
+    for number, (part, word) in enumerate(split, 1):
         last = number == len(split)
         chunk_candidate: dict[str, Any] = {
             "content": {"role": "model", "parts": [part]},
             "index": 0,
         }
+        if logprobs is not None and word is not None:
+            chunk_candidate["logprobsResult"] = {
+                "topCandidates": logprobs["topCandidates"][word : word + 1],
+                "chosenCandidates": logprobs["chosenCandidates"][word : word + 1],
+            }
         if last:
             chunk_candidate["finishReason"] = candidate["finishReason"]
         chunks.append(

@@ -4,12 +4,15 @@ One ``plan`` of the answer (text, reasoning, tool call, usage) is built from the
 then rendered either as one ``chat.completion`` body or as the real chunk stream, so the two
 always agree. A ``response_format`` json_schema is answered with JSON that fits it (json_object
 with ``{"answer": ...}``); ``logprobs`` (with ``top_logprobs`` alternatives) come back on the
-choice; ``n`` gives that many choices, the completion tokens counted for each.
+choice (streamed: each content chunk with its word's entry); ``n`` gives that many choices, the
+completion tokens counted for each (streamed: their chunks interleaved, each with its index).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import zip_longest
 from typing import Any
 
 import orjson
@@ -215,11 +218,14 @@ def stream_events(
         "system_fingerprint": FINGERPRINT,
     }
 
-    def chunk(delta: dict[str, Any], finish: str | None = None) -> Event:
-        data: dict[str, Any] = {
-            **base,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-        }
+    def chunk(
+        delta: dict[str, Any],
+        finish: str | None = None,
+        index: int = 0,
+        logprobs: dict[str, Any] | None = None,
+    ) -> Event:
+        choice = {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
+        data: dict[str, Any] = {**base, "choices": [choice]}
         if include_usage:
             data["usage"] = None
         return None, orjson.dumps(data)
@@ -235,11 +241,34 @@ def stream_events(
             "prompt_filter_results": AZURE_PROMPT_FILTERS,
         }
         events.append((None, orjson.dumps(filters)))
-    events.append(chunk({"role": "assistant", "content": "", "refusal": None}))
+    # n > 1: the choices' chunks interleaved, as OpenAI sends them (each names its index).
+    streams = [_choice_chunks(answer, index, chunk) for index in range(answer.choices)]
+    for step in zip_longest(*streams):
+        events.extend(event for event in step if event is not None)
+    if usage_on_finish:
+        last = orjson.loads(events.pop()[1])
+        events.append((None, orjson.dumps({**last, "usage": answer.usage})))
+    if include_usage:
+        events.append((None, orjson.dumps({**base, "choices": [], "usage": answer.usage})))
+    events.append((None, b"[DONE]"))
+    return events
+
+
+def _choice_chunks(answer: Plan, index: int, chunk: Callable[..., Event]) -> list[Event]:
+    """One choice's chunks: role, reasoning and content pieces (one per word, each with its
+    ``logprobs`` entry when asked), tool call, finish."""
+    events = [chunk({"role": "assistant", "content": "", "refusal": None}, index=index)]
     if answer.reasoning is not None:
-        events.extend(chunk({"reasoning_content": piece}) for piece in pieces(answer.reasoning))
+        events.extend(
+            chunk({"reasoning_content": piece}, index=index) for piece in pieces(answer.reasoning)
+        )
     if answer.text is not None:
-        events.extend(chunk({"content": piece}) for piece in pieces(answer.text))
+        entries = answer.logprobs["content"] if answer.logprobs is not None else None
+        for number, piece in enumerate(pieces(answer.text)):
+            logprobs = None
+            if entries is not None:
+                logprobs = {"content": entries[number : number + 1], "refusal": None}
+            events.append(chunk({"content": piece}, index=index, logprobs=logprobs))
     if answer.tool_call is not None:
         call = answer.tool_call
         start = {
@@ -248,17 +277,10 @@ def stream_events(
             "type": "function",
             "function": {"name": call.name, "arguments": ""},
         }
-        events.append(chunk({"tool_calls": [start]}))
+        events.append(chunk({"tool_calls": [start]}, index=index))
         events.extend(
-            chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]})
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]}, index=index)
             for part in split_json(call.arguments)
         )
-    if usage_on_finish:
-        last = orjson.loads(chunk({}, answer.finish_reason)[1])
-        events.append((None, orjson.dumps({**last, "usage": answer.usage})))
-    else:
-        events.append(chunk({}, answer.finish_reason))
-    if include_usage:
-        events.append((None, orjson.dumps({**base, "choices": [], "usage": answer.usage})))
-    events.append((None, b"[DONE]"))
+    events.append(chunk({}, answer.finish_reason, index=index))
     return events

@@ -7,7 +7,9 @@ a function call), sent either inside one ``response`` object or as the typed eve
 As OpenAI does, a reasoning item carries ``encrypted_content`` only when ``include`` asks for
 ``reasoning.encrypted_content``; a reasoning item sent back must carry content the fake
 encrypted (``enc:`` + base64 of its text) when ``store`` is false, else it is a 400, as OpenAI
-cannot resolve an item it never stored.
+cannot resolve an item it never stored. ``include: ["message.output_text.logprobs"]`` (with
+``top_logprobs``) fills ``output_text.logprobs``, and each streamed ``output_text.delta`` carries
+its own word's.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from modelyard.testing.content import (
     truncate,
     wants_tool,
 )
-from modelyard.testing.openai_common import content_parts, headers, named_tool
+from modelyard.testing.openai_common import content_parts, headers, logprobs_of, named_tool
 
 Item = dict[str, Any]
 
@@ -147,7 +149,11 @@ def build_response(request: FakeRequest, model: str) -> dict[str, Any]:
     else:
         answer, cut = truncate(echo_answer(text), int_or_none(body.get("max_output_tokens")))
         completion += count_words(answer)
-        part = {"type": "output_text", "text": answer, "annotations": [], "logprobs": []}
+        logprobs = []
+        if "message.output_text.logprobs" in (body.get("include") or ()):
+            top = int_or_none(body.get("top_logprobs")) or 0
+            logprobs = logprobs_of(answer, top)["content"]
+        part = {"type": "output_text", "text": answer, "annotations": [], "logprobs": logprobs}
         output.append(
             {
                 "id": "msg_" + request.digest,
@@ -252,11 +258,20 @@ def stream_events(response: dict[str, Any]) -> list[Event]:
             part = item["content"][0]
             text_ids = {**ids, "content_index": 0}
             emit("response.content_part.added", **text_ids, part={**part, "text": ""})
-            for piece in pieces(part["text"]):
-                emit("response.output_text.delta", **text_ids, delta=piece, logprobs=[])
-            emit("response.output_text.done", **text_ids, text=part["text"], logprobs=[])
+            entries = part["logprobs"]
+            for number, piece in enumerate(pieces(part["text"])):
+                # the delta's own tokens, without ``bytes`` (as OpenAI's delta events have them)
+                mine = [_delta_logprob(entry) for entry in entries[number : number + 1]]
+                emit("response.output_text.delta", **text_ids, delta=piece, logprobs=mine)
+            done_logprobs = [_delta_logprob(entry) for entry in entries]
+            emit("response.output_text.done", **text_ids, text=part["text"], logprobs=done_logprobs)
             emit("response.content_part.done", **text_ids, part=part)
         emit("response.output_item.done", output_index=index, item=item)
     final = "response.incomplete" if response["status"] == "incomplete" else "response.completed"
     emit(final, response=response)
     return events
+
+
+def _delta_logprob(entry: dict[str, Any]) -> dict[str, Any]:
+    top = [{"token": t["token"], "logprob": t["logprob"]} for t in entry["top_logprobs"]]
+    return {"token": entry["token"], "logprob": entry["logprob"], "top_logprobs": top}

@@ -9,16 +9,23 @@ prompt count), so the decoder keeps the latest one and reports it once, as one
 different ``usageMetadata``, the difference is reported, so the reports always add up to the
 last usage Gemini sent. A stream cut before its finishing chunk reports no usage.
 
+A chunk's ``logprobsResult`` (asked with ``responseLogprobs``) rides on its first
+:class:`TextDelta`, in OpenAI's ``logprobs.content`` shape (an empty delta when it has no text).
+Several candidates (``candidateCount``) are not read from a stream: the wire refuses ``n`` > 1
+with ``stream`` (see :mod:`.chat`).
+
 A ``data: {"error": ...}`` chunk raises :class:`UpstreamError` with Google's message.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from modelyard.llm_types import (
     Finish,
     StreamEvent,
+    TextDelta,
     ToolCall,
     ToolCallDelta,
     Usage,
@@ -62,6 +69,8 @@ class GeminiStreamDecoder:
                 self._calls += 1
             else:
                 events.append(piece)
+        if chunk.logprobs is not None and chunk.logprobs["content"]:
+            _attach(chunk.logprobs["content"], events, len(events) - len(chunk.pieces))
         if chunk.usage is not None:
             self._usage = chunk.usage
         if chunk.ended and not self._finished:
@@ -72,6 +81,15 @@ class GeminiStreamDecoder:
             if difference != Usage():
                 events.append(UsageReport(difference))
                 self._reported = replace(self._usage)
+
+
+def _attach(entries: list[dict[str, Any]], events: list[StreamEvent], start: int) -> None:
+    """Put a chunk's logprobs entries on its first text delta (from ``start`` in ``events``)."""
+    for event in events[start:]:
+        if type(event) is TextDelta:
+            event.logprobs = entries
+            return
+    events.append(TextDelta("", entries))
 
 
 def _difference(total: Usage, reported: Usage) -> Usage:

@@ -51,6 +51,7 @@ class OpenAIChatWire:
             "frequency_penalty",
             "logit_bias",
             "n",
+            "stream_n",  # n > 1 streamed too: chunks name their choice's index
             "seed",
             "stop",
             "file",

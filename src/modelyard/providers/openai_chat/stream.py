@@ -30,20 +30,32 @@ from modelyard.providers.openai_chat.response import (
 from modelyard.providers.sse import SSEParser
 
 
+class _Calls:
+    """The tool calls of one choice seen so far (which ids and names were already sent)."""
+
+    __slots__ = ("last", "sent_id", "sent_name", "tool_ids")
+
+    def __init__(self) -> None:
+        self.tool_ids: dict[str, int] = {}
+        self.last = -1
+        self.sent_id: set[int] = set()
+        self.sent_name: set[int] = set()
+
+
 class ChatStreamDecoder:
     """``data: {chunk}`` events up to ``data: [DONE]``: text, reasoning and tool-call deltas,
     the finish reason, and usage (the trailing usage-only chunk; servers that repeat cumulative
-    usage on several chunks are reported by difference, so the reports still add up)."""
+    usage on several chunks are reported by difference, so the reports still add up).
+
+    Choices other than the first (``n`` > 1) come as events with their ``choice`` index;
+    ``choices[].logprobs.content`` entries ride on the chunk's :class:`TextDelta`."""
 
     def __init__(self) -> None:
         self._sse = SSEParser()
         self._finished = False
-        self._finish_sent = False
+        self._finish_sent: set[int] = set()
         self._reported = Usage()
-        self._tool_ids: dict[str, int] = {}
-        self._last_tool = -1
-        self._sent_id: set[int] = set()
-        self._sent_name: set[int] = set()
+        self._calls: dict[int, _Calls] = {}
 
     @property
     def finished(self) -> bool:
@@ -76,56 +88,68 @@ class ChatStreamDecoder:
         if not isinstance(choices, list):
             raise malformed("a chunk's choices is not a list", WHO)
         for choice in choices:
-            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+            if not isinstance(choice, dict):
                 continue
+            index = choice.get("index", 0)
+            if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+                raise malformed("a choice's index is not a number", WHO)
             delta = choice.get("delta")
             if isinstance(delta, dict):
-                self._delta(delta, events)
+                self._delta(delta, choice.get("logprobs"), index, events)
             reason = choice.get("finish_reason")
-            if reason is not None and not self._finish_sent:
-                self._finish_sent = True
-                events.append(Finish(finish_reason(reason)))
+            if reason is not None and index not in self._finish_sent:
+                self._finish_sent.add(index)
+                events.append(Finish(finish_reason(reason), choice=index))
         if isinstance(data.get("usage"), dict):
             self._usage(chat_usage(data["usage"]), events)
 
-    def _delta(self, delta: dict[str, Any], events: list[StreamEvent]) -> None:
+    def _delta(
+        self, delta: dict[str, Any], logprobs: Any, choice: int, events: list[StreamEvent]
+    ) -> None:
         text, reasoning = content_pieces(delta.get("content"))
         reasoning = reasoning or reasoning_field(delta)
         if reasoning:
-            events.append(ReasoningDelta(reasoning))
+            events.append(ReasoningDelta(reasoning, choice=choice))
         if not text and isinstance(delta.get("refusal"), str):
             text = delta["refusal"]
-        if text:
-            events.append(TextDelta(text))
+        entries = _logprob_entries(logprobs) if logprobs is not None else None
+        if text or entries:
+            events.append(
+                TextDelta(text, entries, choice) if entries or choice else TextDelta(text)
+            )
         calls = delta.get("tool_calls") or []
         if not isinstance(calls, list):
             raise malformed("a delta's tool_calls is not a list", WHO)
         for call in calls:
             if not isinstance(call, dict):
                 raise malformed("a tool-call delta is not an object", WHO)
-            events.append(self._tool_delta(call))
+            events.append(self._tool_delta(call, choice))
 
-    def _tool_delta(self, call: dict[str, Any]) -> ToolCallDelta:
+    def _tool_delta(self, call: dict[str, Any], choice: int) -> ToolCallDelta:
+        seen = self._calls.get(choice)
+        if seen is None:
+            seen = self._calls[choice] = _Calls()
         given_id = call.get("id")
         call_id = given_id if isinstance(given_id, str) and given_id else None
         index = call.get("index")
         if not isinstance(index, int) or isinstance(index, bool):
             # some servers leave out the index: a new id is a new call, else the last one
-            if call_id is not None and call_id not in self._tool_ids:
-                index = max(self._last_tool + 1, len(self._tool_ids))
+            if call_id is not None and call_id not in seen.tool_ids:
+                index = max(seen.last + 1, len(seen.tool_ids))
             else:
-                index = self._tool_ids.get(call_id or "", max(self._last_tool, 0))
+                index = seen.tool_ids.get(call_id or "", max(seen.last, 0))
         if call_id is not None:
-            self._tool_ids.setdefault(call_id, index)
-        self._last_tool = index
+            seen.tool_ids.setdefault(call_id, index)
+        seen.last = index
         function = as_object(call.get("function"))
         name = function.get("name") if isinstance(function.get("name"), str) else None
         delta = ToolCallDelta(index=index, arguments=arguments_text(function.get("arguments")))
-        if call_id is not None and index not in self._sent_id:  # first piece only
-            self._sent_id.add(index)
+        delta.choice = choice
+        if call_id is not None and index not in seen.sent_id:  # first piece only
+            seen.sent_id.add(index)
             delta.id = call_id
-        if name and index not in self._sent_name:
-            self._sent_name.add(index)
+        if name and index not in seen.sent_name:
+            seen.sent_name.add(index)
             delta.name = name
         return delta
 
@@ -151,3 +175,13 @@ class ChatStreamDecoder:
                 )
             )
             self._reported = new
+
+
+def _logprob_entries(logprobs: Any) -> list[dict[str, Any]] | None:
+    """A chunk's ``logprobs.content`` entries (None when it has none)."""
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if content is None:
+        return None
+    if not isinstance(content, list):
+        raise malformed("a chunk's logprobs.content is not a list", WHO)
+    return content or None

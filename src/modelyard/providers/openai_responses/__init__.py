@@ -22,9 +22,9 @@ from modelyard.providers.openai_responses.stream import ResponsesStreamDecoder
 class OpenAIResponsesWire:
     """The Responses API as a :class:`~modelyard.providers.base.ChatWire`."""
 
-    # None of ChatRequest.uncarried's answer-changing options (stop, seed, logprobs, n,
-    # penalties, file and audio parts) has a Responses form: the router refuses them.
-    carries: frozenset[str] = frozenset()
+    # Of ChatRequest.uncarried's answer-changing options only logprobs has a Responses form
+    # (``include``); stop, seed, n, penalties, file and audio parts: the router refuses them.
+    carries: frozenset[str] = frozenset({"logprobs", "top_logprobs"})
 
     def build_chat(self, request: ChatRequest, target: Target) -> UpstreamRequest:
         return build_responses(request, target)

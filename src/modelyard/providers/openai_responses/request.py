@@ -10,7 +10,8 @@ the caller sent back (a Responses client's previous turn) go before that turn's 
 they came, when they carry ``encrypted_content`` (with ``store: false`` the provider keeps
 nothing, so an item without it could not be resolved). Pure hints (``metadata``,
 ``prompt_cache_key``, ``prompt_cache_retention``, ``service_tier``, ``safety_identifier``) are
-sent as given, ``verbosity`` as ``text.verbosity``.
+sent as given, ``verbosity`` as ``text.verbosity``. ``logprobs`` is asked through ``include:
+["message.output_text.logprobs"]`` (with ``top_logprobs``).
 """
 
 from __future__ import annotations
@@ -73,8 +74,14 @@ def build_responses(request: ChatRequest, target: Target) -> UpstreamRequest:
         for name in HINTS:
             _put(body, name, request.hints.get(name))
     body["store"] = False
+    include: list[str] = []
     if request.include_encrypted_reasoning:
-        body["include"] = ["reasoning.encrypted_content"]
+        include.append("reasoning.encrypted_content")
+    if request.logprobs:
+        include.append("message.output_text.logprobs")
+        _put(body, "top_logprobs", request.top_logprobs)
+    if include:
+        body["include"] = include
     if request.stream:
         body["stream"] = True
     return UpstreamRequest(

@@ -5,7 +5,9 @@ the output holds function calls and ``stop`` otherwise, ``incomplete`` gives ``l
 ``content_filter``), ``failed`` raises :class:`UpstreamError` with the provider's message.
 Reasoning is the text of the reasoning items' summaries (and raw ``reasoning_text`` content,
 which OpenAI-compatible servers such as vLLM send), paragraphs joined by a blank line; the
-items themselves (ids, ``encrypted_content``) are kept for the Responses edge.
+items themselves (ids, ``encrypted_content``) are kept for the Responses edge. The
+``output_text`` parts' ``logprobs`` (asked through ``include``) become OpenAI Chat's
+``{"content": [...]}`` shape (:func:`chat_logprobs`).
 """
 
 from __future__ import annotations
@@ -46,12 +48,16 @@ def response_of(data: dict[str, Any]) -> ChatResponse:
     reasoning: list[str] = []
     calls: list[ToolCall] = []
     reasoning_items: list[dict[str, Any]] = []
+    logprobs: list[dict[str, Any]] | None = None
     for item in output:
         if not isinstance(item, dict):
             raise malformed("an output item is not an object", WHO)
         kind = item.get("type")
         if kind == "message":
             text.extend(_texts(item.get("content"), ("output_text", "refusal")))
+            for part in item.get("content") or ():
+                if isinstance(part, dict) and part.get("logprobs"):
+                    logprobs = (logprobs or []) + chat_logprobs(part["logprobs"])
         elif kind == "reasoning":
             reasoning.extend(reasoning_texts(item))
             reasoning_items.append(item)
@@ -66,7 +72,33 @@ def response_of(data: dict[str, Any]) -> ChatResponse:
         tool_calls=calls,
         reasoning=REASONING_SEPARATOR.join(t for t in reasoning if t) or None,
         reasoning_items=reasoning_items or None,
+        logprobs={"content": logprobs, "refusal": None} if logprobs is not None else None,
     )
+
+
+def chat_logprobs(entries: Any) -> list[dict[str, Any]]:
+    """Responses ``logprobs`` entries (of an ``output_text`` part or a text delta, where
+    ``bytes`` may be missing) as Chat Completions ``logprobs.content`` entries."""
+    if not isinstance(entries, list):
+        raise malformed("logprobs is not a list", WHO)
+    return [_chat_logprob(entry, True) for entry in entries]
+
+
+def _chat_logprob(entry: Any, with_top: bool) -> dict[str, Any]:
+    if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
+        raise malformed("a logprobs entry has no token", WHO)
+    token: str = entry["token"]
+    value = entry.get("logprob")
+    raw = entry.get("bytes")
+    out: dict[str, Any] = {
+        "token": token,
+        "logprob": float(value) if isinstance(value, int | float) else 0.0,
+        "bytes": raw if isinstance(raw, list) else list(token.encode()),
+    }
+    if with_top:
+        top = entry.get("top_logprobs")
+        out["top_logprobs"] = [_chat_logprob(t, False) for t in top or ()]
+    return out
 
 
 def function_call(item: dict[str, Any]) -> ToolCall:

@@ -7,7 +7,8 @@ between summary parts, as in the parsed body), tool calls from ``response.output
 whole response: its finish reason and usage. ``response.failed`` and ``error`` events raise
 :class:`UpstreamError` with the provider's message. A finished reasoning item with
 ``encrypted_content`` (asked through ``include``) comes as an empty :class:`ReasoningDelta`
-holding the item.
+holding the item. A text delta's ``logprobs`` (asked through ``include``) ride on its
+:class:`TextDelta` in Chat Completions' shape.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from modelyard.providers.openai_chat.common import as_object, load_object, malfo
 from modelyard.providers.openai_responses.response import (
     REASONING_SEPARATOR,
     WHO,
+    chat_logprobs,
     finish_reason,
     raise_failed,
     responses_usage,
@@ -68,7 +70,10 @@ class ResponsesStreamDecoder:
 
     def _event(self, kind: Any, data: dict[str, Any], events: list[StreamEvent]) -> None:
         if kind in _TEXT:
-            if _delta(data):
+            logprobs = data.get("logprobs")
+            if logprobs:
+                events.append(TextDelta(_delta(data), chat_logprobs(logprobs)))
+            elif _delta(data):
                 events.append(TextDelta(_delta(data)))
         elif kind in _REASONING:
             if _delta(data):
