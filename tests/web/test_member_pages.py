@@ -54,7 +54,7 @@ def test_member_switches_to_german_and_back(page: Page, web_ws: WebWorkspace) ->
     expect(item).to_contain_text("Region: EU")
     expect(item).to_contain_text("Aufruf als")
     expect(page.get_by_role("heading", name="Ihr Standardmodell")).to_be_visible()
-    expect(page.get_by_role("navigation", name="Main")).to_contain_text("Meine Modelle")
+    expect(page.get_by_role("navigation", name="Hauptnavigation")).to_contain_text("Meine Modelle")
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "de")
     assert member_of(web_ws)["language"] == "de"

@@ -68,7 +68,7 @@
   // A table wider than its box scrolls sideways: keyboard users need to reach it (a focusable
   // region named for what it holds); one that fits is no extra stop for the Tab key.
   function reachScrollingTables() {
-    var label = document.documentElement.getAttribute("data-table-scroll-label") || "Table";
+    var label = document.body.getAttribute("data-table-scroll-label") || "Table";
     Array.prototype.forEach.call(document.querySelectorAll(".table-wrap, .chart-box"), function (box) {
       if (box.scrollWidth > box.clientWidth + 1) {
         if (!box.hasAttribute("tabindex")) {
