@@ -159,6 +159,7 @@ def _upsert(dialect_name: str) -> Any:
 
 
 _COLUMN_ORDER = (*ROLLUP_KEYS, *SUMS, "cost_usd")
+_DRIVER_CHUNK = 32
 _STATEMENTS: dict[str, Any] = {}
 
 
@@ -187,8 +188,13 @@ def add_to_rollups(connection: Connection, rows: Sequence[dict[str, Any]]) -> No
     name = connection.dialect.name
     if name == "sqlite":
         prepare(connection)
-        values = [tuple(increment[key] for key in _COLUMN_ORDER) for increment in increments]
-        connection.exec_driver_sql(_sqlite_upsert_sql(connection), values)
+        sql = _sqlite_upsert_sql(connection)
+        # A slice at a time, like the rows (journal.DRIVER_CHUNK): making the tuples and each
+        # row's exact addition hold the GIL, which the server's event loop waits for.
+        for start in range(0, len(increments), _DRIVER_CHUNK):
+            chunk = increments[start : start + _DRIVER_CHUNK]
+            values = [tuple(increment[key] for key in _COLUMN_ORDER) for increment in chunk]
+            connection.exec_driver_sql(sql, values)
         return
     statement = _STATEMENTS.get(name)
     if statement is None:
