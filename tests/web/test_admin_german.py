@@ -180,5 +180,6 @@ def test_the_refusal_page_speaks_the_members_language(web_ws: WebWorkspace) -> N
         sign_in(client, web_ws.member_email)
         refused = client.get("/settings/models")
     assert refused.status_code == 403
-    assert "Diese Seite ist für Admins und Owner des Workspaces." in refused.text
+    assert '<html lang="de"' in refused.text
+    assert i18n.texts("de")["error_403_admin"] in html.unescape(refused.text)
     assert _leftovers(refused.text) == []

@@ -43,7 +43,7 @@ def test_live_tests_are_flagged_and_filtered(web_ws: WebWorkspace, fake: FakePro
         sign_in(client, web_ws.owner_email)
         page = client.get("/settings/usage").text
         assert 'data-test="true"' in page and page.count('data-test="true"') == 1
-        assert "1 test calls in this period, $0.04 in all." in page
+        assert "1 test call in this period, $0.04." in page
         assert 'data-model="' + model["slug"] + '"' in page
         assert _totals(page)["requests"] == "3" and _totals(page)["cost"] == "$0.12"
 

@@ -217,6 +217,7 @@ EN: dict[str, str] = {
         "recorded here as a test call by the admin who ran it."
     ),
     "usage_tests_total": "{calls} test calls in this period, {cost} in all.",
+    "usage_tests_total_one": "1 test call in this period, {cost}.",
     "usage_tests_recent": "Newest test calls",
     "usage_when": "When (UTC)",
     "usage_deployment": "Deployment",
@@ -533,6 +534,7 @@ DE: dict[str, str] = {
         "gestartet hat."
     ),
     "usage_tests_total": "{calls} Testaufrufe in diesem Zeitraum, insgesamt {cost}.",
+    "usage_tests_total_one": "1 Testaufruf in diesem Zeitraum, {cost}.",
     "usage_tests_recent": "Neueste Testaufrufe",
     "usage_when": "Wann (UTC)",
     "usage_deployment": "Deployment",
