@@ -40,7 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelyard.storage.engine import make_engine, make_session_factory
 from modelyard.storage.migrate import upgrade
-from modelyard.storage.tables import UsageRollupRow, UsageRow
+from modelyard.storage.tables import UsageModelRollupRow, UsageRow
 from modelyard.usage.csv_export import csv_chunks
 from modelyard.usage.journal import COLUMNS, insert_rows
 from modelyard.usage.reports import TimeRange, parse_range, usage_report
@@ -95,14 +95,14 @@ def reports(engine: Engine, runs: int) -> None:
         )
         rollups = session.scalar(
             select(func.count()).where(
-                UsageRollupRow.workspace_id == WORKSPACE,
-                UsageRollupRow.day >= month.start.date().isoformat(),
-                UsageRollupRow.day < month.end.date().isoformat(),
+                UsageModelRollupRow.workspace_id == WORKSPACE,
+                UsageModelRollupRow.day >= month.start.date().isoformat(),
+                UsageModelRollupRow.day < month.end.date().isoformat(),
             )
         )
         print(
             f"month {month.start:%Y-%m-%d}..{month.end:%Y-%m-%d}: {in_month:,} calls, "
-            f"{rollups:,} rollup rows"
+            f"{rollups:,} rows of usage_rollups_model"
         )
         cases: list[tuple[str, TimeRange, str, bool, int]] = [
             ("month by model", month, "model", True, runs),

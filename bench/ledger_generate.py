@@ -216,16 +216,17 @@ def main() -> None:
             connection.execution_options(isolation_level="AUTOCOMMIT").execute(
                 text("VACUUM ANALYZE usage_records")
             )
-            connection.execute(text("ANALYZE usage_rollups"))
+            connection.execute(text("ANALYZE usage_rollups_model"))
+            connection.execute(text("ANALYZE usage_rollups_user"))
         else:
             connection.execute(text("ANALYZE"))
             connection.commit()
         total = connection.scalar(select(text("count(*)")).select_from(UsageRow.__table__))
-        rollups = connection.scalar(text("SELECT count(*) FROM usage_rollups"))
+        rollups = connection.scalar(text("SELECT count(*) FROM usage_rollups_model"))
     print(
         f"added {args.rows:,} rows in {loaded - began:.1f} s ({args.rows / (loaded - began):,.0f}"
         f" rows/s); rollups rebuilt in {rebuilt - loaded:.1f} s; now {total:,} usage rows,"
-        f" {rollups:,} rollup rows"
+        f" {rollups:,} rows of usage_rollups_model"
     )
     engine.dispose()
 

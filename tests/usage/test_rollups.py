@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from modelyard.storage.engine import make_engine, make_session_factory
 from modelyard.storage.migrate import alembic_config
-from modelyard.storage.tables import UsageRollupRow, UsageRow
+from modelyard.storage.tables import UsageModelRollupRow, UsageRow, UsageUserRollupRow
 from modelyard.usage.journal import insert_rows
 from modelyard.usage.reports import GROUPS, usage_report
 from tests.support import migrated_engine, postgres_database
@@ -34,16 +34,21 @@ def engine(
 
 
 def _rollup_totals(engine: Engine, workspace_id: str) -> tuple[int, int, Decimal]:
+    """Calls, input tokens and cost in each rollup table: both must hold the same totals."""
+    totals = []
     with engine.connect() as connection:
-        calls, tokens = connection.execute(
-            select(func.sum(UsageRollupRow.calls), func.sum(UsageRollupRow.input_tokens)).where(
-                UsageRollupRow.workspace_id == workspace_id
+        for table in (UsageModelRollupRow, UsageUserRollupRow):
+            calls, tokens = connection.execute(
+                select(func.sum(table.calls), func.sum(table.input_tokens)).where(
+                    table.workspace_id == workspace_id
+                )
+            ).one()
+            costs = connection.scalars(
+                select(table.cost_usd).where(table.workspace_id == workspace_id)
             )
-        ).one()
-        costs = connection.scalars(
-            select(UsageRollupRow.cost_usd).where(UsageRollupRow.workspace_id == workspace_id)
-        )
-        return int(calls or 0), int(tokens or 0), sum(costs, Decimal(0))
+            totals.append((int(calls or 0), int(tokens or 0), sum(costs, Decimal(0))))
+    assert totals[0] == totals[1]
+    return totals[0]
 
 
 def _ranges() -> list[tuple[datetime, datetime]]:

@@ -1,10 +1,13 @@
 """Daily rollups of ``usage_records``: what reports read for whole UTC days.
 
-One row per workspace, UTC day, user, model (id and the slug recorded), deployment and test
-flag, kept current in the transaction that stores each usage batch, so a report over a month
-reads a few thousand rollup rows instead of a million calls, and the rollups outlive the raw
-rows when retention purges them. Keys that a call may lack (model, slug, deployment) are ``''``
-here, never NULL: NULLs are never equal, so an upsert on them would never find its row.
+Two narrow tables rather than one wide one, because no report crosses users with models: per
+workspace, UTC day, model (id and the slug recorded), deployment and test flag
+(``usage_rollups_model``: reports by model, deployment and day), and per workspace, UTC day,
+user and test flag (``usage_rollups_user``: by user and group). At 10 M calls a year a month is
+a few thousand rows of each instead of ~160,000 rows of a user x model x deployment table.
+Both are kept current in the transaction that stores each usage batch and outlive the raw rows
+when retention purges them. Keys that a call may lack (model, slug, deployment) are ``''`` here,
+never NULL: NULLs are never equal, so an upsert on them would never find its row.
 """
 
 from __future__ import annotations
@@ -33,18 +36,9 @@ class DecimalSum(TypeDecorator[Decimal]):
         return None if value is None else Decimal(value)
 
 
-class UsageRollupRow(Base):
-    """The totals of one day's calls sharing every key column (see the module docstring)."""
+class _RollupSums:
+    """The totals every rollup row carries."""
 
-    __tablename__ = "usage_rollups"
-
-    workspace_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO date, UTC
-    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    model_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    model_slug: Mapped[str] = mapped_column(String(120), primary_key=True)
-    deployment_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    is_test: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     calls: Mapped[int] = mapped_column(BigInteger)
     errors: Mapped[int] = mapped_column(BigInteger)
     input_tokens: Mapped[int] = mapped_column(BigInteger)
@@ -56,12 +50,29 @@ class UsageRollupRow(Base):
     cost_usd: Mapped[Decimal] = mapped_column(DecimalSum)
 
 
-ROLLUP_KEYS = (
-    "workspace_id",
-    "day",
-    "user_id",
-    "model_id",
-    "model_slug",
-    "deployment_id",
-    "is_test",
-)
+class UsageModelRollupRow(_RollupSums, Base):
+    """One day's calls of one model, slug, deployment and test flag."""
+
+    __tablename__ = "usage_rollups_model"
+
+    workspace_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO date, UTC
+    model_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    model_slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    deployment_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    is_test: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+
+
+class UsageUserRollupRow(_RollupSums, Base):
+    """One day's calls of one user and test flag."""
+
+    __tablename__ = "usage_rollups_user"
+
+    workspace_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO date, UTC
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    is_test: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+
+
+MODEL_KEYS = ("workspace_id", "day", "model_id", "model_slug", "deployment_id", "is_test")
+USER_KEYS = ("workspace_id", "day", "user_id", "is_test")

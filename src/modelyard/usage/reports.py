@@ -1,6 +1,6 @@
 """Usage reports of a workspace: totals grouped by user, model, deployment, day or group.
 
-Whole UTC days are read from ``usage_rollups`` (kept current with every stored batch, see
+Whole UTC days are read from the daily rollups (kept current with every stored batch, see
 ``usage.rollups``), so a month is a few thousand rollup rows whatever the call volume; only the
 partial days at the edges of a range are read from ``usage_records``. Both give the same totals
 (tested on both engines), and the rollups outlive the raw rows that retention purges.
@@ -27,8 +27,9 @@ from modelyard.storage.tables import (
     GroupMemberRow,
     GroupRow,
     ModelRow,
-    UsageRollupRow,
+    UsageModelRollupRow,
     UsageRow,
+    UsageUserRollupRow,
     UserRow,
 )
 from modelyard.usage.rollups import EXACT_CONTEXT, TOKENS, day_expression, decimal_sum, prepare
@@ -185,7 +186,9 @@ def _summed_source(
 ) -> Any:
     """One source's sums by its grouping columns in ``bounds`` (ISO days for rollups, instants
     for raw rows), as a subquery; rollups' missing model, slug or deployment ('') as NULL."""
-    table: Any = UsageRollupRow if rollup else UsageRow
+    table: Any = UsageRow
+    if rollup:  # users' sums for users and groups; the others from models' (deployments, days)
+        table = UsageUserRollupRow if group_by in ("user", "group") else UsageModelRollupRow
     connection = session.connection()
     if group_by == "day":
         keys: list[Any] = [(table.day if rollup else day_expression(connection)).label("day")]

@@ -1,4 +1,4 @@
-"""Keeping ``usage_rollups`` current: each stored usage batch adds its calls to its days' rows.
+"""Keeping the usage rollups current: each stored usage batch adds its calls to its days' rows.
 
 ``journal.insert_rows`` calls :func:`add_to_rollups` in the transaction that inserts the batch,
 with only the rows that insert really stored (a replayed journal's known ids are skipped there,
@@ -14,15 +14,15 @@ SQLite, which has no exact decimal type, gets two SQL functions written with Pyt
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Context, Decimal, localcontext
 from typing import Any
 
 from sqlalchemy import Connection, Numeric, Text, case, cast, delete, func, insert, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from modelyard.storage.tables import UsageRollupRow, UsageRow
-from modelyard.storage.usage_rollup_tables import ROLLUP_KEYS
+from modelyard.storage.tables import UsageModelRollupRow, UsageRow, UsageUserRollupRow
+from modelyard.storage.usage_rollup_tables import MODEL_KEYS, USER_KEYS
 
 TOKENS = (
     "input_tokens",
@@ -99,11 +99,10 @@ def day_expression(connection: Connection) -> ColumnElement[Any]:
     return func.substr(UsageRow.started_at, 1, 10, type_=Text)
 
 
-def _key(row: dict[str, Any]) -> tuple[Any, ...]:
+def _model_key(row: dict[str, Any]) -> tuple[Any, ...]:
     return (
         row["workspace_id"],
         day_of(row["started_at"]),
-        row["user_id"],
         row["model_id"] or "",
         row["model_slug"] or "",
         row["deployment_id"] or "",
@@ -111,12 +110,27 @@ def _key(row: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def summed(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def _user_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["workspace_id"], day_of(row["started_at"]), row["user_id"], bool(row["is_test"]))
+
+
+# Each rollup table, its key columns and how a usage row's key is made.
+ROLLUPS: tuple[tuple[Any, tuple[str, ...], Callable[[dict[str, Any]], tuple[Any, ...]]], ...] = (
+    (UsageModelRollupRow, MODEL_KEYS, _model_key),
+    (UsageUserRollupRow, USER_KEYS, _user_key),
+)
+
+
+def summed(
+    rows: Iterable[dict[str, Any]],
+    keys: tuple[str, ...],
+    key_of: Callable[[dict[str, Any]], tuple[Any, ...]],
+) -> list[dict[str, Any]]:
     """The rollup increments of ``rows`` (``usage_records`` rows as dicts), keys in order."""
     sums: dict[tuple[Any, ...], list[Any]] = {}
     with localcontext(EXACT_CONTEXT):
         for row in rows:
-            key = _key(row)
+            key = key_of(row)
             total = sums.get(key)
             if total is None:
                 total = sums[key] = [0] * len(SUMS) + [Decimal(0)]
@@ -127,17 +141,17 @@ def summed(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             total[-1] += Decimal(row["cost_usd"])
     return [
         {
-            **dict(zip(ROLLUP_KEYS, key, strict=True)),
+            **dict(zip(keys, key, strict=True)),
             **dict(zip(SUMS, values[:-1], strict=True)),
-            "cost_usd": values[-1],
+            "cost_usd": _exact(values[-1]),
         }
         for key, values in sorted(sums.items())
     ]
 
 
-def _upsert(dialect_name: str) -> Any:
+def _upsert(table: Any, keys: tuple[str, ...], dialect_name: str) -> Any:
     """INSERT of rollup rows that adds to a row already there."""
-    table: Any = UsageRollupRow.__table__
+    table = table.__table__
     if dialect_name == "postgresql":
         from sqlalchemy.dialects import postgresql
 
@@ -154,52 +168,52 @@ def _upsert(dialect_name: str) -> Any:
         )
     updates = {name: table.c[name] + statement.excluded[name] for name in SUMS}
     return statement.on_conflict_do_update(
-        index_elements=list(ROLLUP_KEYS), set_={**updates, "cost_usd": added_cost}
+        index_elements=list(keys), set_={**updates, "cost_usd": added_cost}
     )
 
 
-_COLUMN_ORDER = (*ROLLUP_KEYS, *SUMS, "cost_usd")
 _DRIVER_CHUNK = 32
-_STATEMENTS: dict[str, Any] = {}
+_STATEMENTS: dict[tuple[str, str], Any] = {}
 
 
-def _sqlite_upsert_sql(connection: Connection) -> str:
-    """SQLite's upsert as SQL text with positional marks in ``_COLUMN_ORDER``: the increments go
-    to the driver as tuples (every value is a plain str, int or bool: nothing to convert), as
-    the usage rows themselves do (``journal._DriverInsert``)."""
-    sql: str | None = _STATEMENTS.get("sqlite-text")
-    if sql is None:
-        compiled = _upsert("sqlite").compile(
-            dialect=connection.dialect, column_keys=list(_COLUMN_ORDER)
-        )
-        if tuple(compiled.positiontup or ()) != _COLUMN_ORDER:
+def _statement(connection: Connection, table: Any, keys: tuple[str, ...]) -> Any:
+    """The upsert of ``table``, built once per engine kind. On SQLite it is SQL text with
+    positional marks in column order: the increments go to the driver as tuples (every value a
+    plain str, int or bool: nothing to convert), as the usage rows themselves do."""
+    name = connection.dialect.name
+    cached = _STATEMENTS.get((name, table.__tablename__))
+    if cached is not None:
+        return cached
+    statement = _upsert(table, keys, name)
+    if name == "sqlite":
+        order = [*keys, *SUMS, "cost_usd"]
+        compiled = statement.compile(dialect=connection.dialect, column_keys=order)
+        if list(compiled.positiontup or ()) != order:
             raise ValueError("the rollup upsert binds its columns in another order")
-        sql = _STATEMENTS["sqlite-text"] = compiled.string
-    return sql
+        statement = compiled.string
+    _STATEMENTS[(name, table.__tablename__)] = statement
+    return statement
 
 
 def add_to_rollups(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Add newly stored ``usage_records`` rows to their rollups, in the caller's transaction."""
-    increments = summed(rows)
-    if not increments:
+    if not rows:
         return
-    for increment in increments:
-        increment["cost_usd"] = _exact(increment["cost_usd"])
-    name = connection.dialect.name
-    if name == "sqlite":
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
         prepare(connection)
-        sql = _sqlite_upsert_sql(connection)
+    for table, keys, key_of in ROLLUPS:
+        increments = summed(rows, keys, key_of)
+        statement = _statement(connection, table, keys)
+        if not sqlite:
+            connection.execute(statement, increments)
+            continue
+        order = [*keys, *SUMS, "cost_usd"]
         # A slice at a time, like the rows (journal.DRIVER_CHUNK): making the tuples and each
         # row's exact addition hold the GIL, which the server's event loop waits for.
         for start in range(0, len(increments), _DRIVER_CHUNK):
             chunk = increments[start : start + _DRIVER_CHUNK]
-            values = [tuple(increment[key] for key in _COLUMN_ORDER) for increment in chunk]
-            connection.exec_driver_sql(sql, values)
-        return
-    statement = _STATEMENTS.get(name)
-    if statement is None:
-        statement = _STATEMENTS[name] = _upsert(name)
-    connection.execute(statement, increments)
+            connection.exec_driver_sql(statement, [tuple(i[k] for k in order) for i in chunk])
 
 
 def rebuild(connection: Connection, workspace_id: str | None = None) -> None:
@@ -207,25 +221,32 @@ def rebuild(connection: Connection, workspace_id: str | None = None) -> None:
     filled behind the recorder's back (the bench's bulk load); the migration backfills likewise.
     Days whose raw rows retention purged lose their rollups here: never run it after a purge."""
     prepare(connection)
-    wipe = delete(UsageRollupRow)
-    source = select(
-        UsageRow.workspace_id,
-        day_expression(connection),
-        UsageRow.user_id,
-        func.coalesce(UsageRow.model_id, ""),
-        func.coalesce(UsageRow.model_slug, ""),
-        func.coalesce(UsageRow.deployment_id, ""),
-        UsageRow.is_test,
+    sums = [
         func.count(),
         func.sum(case((UsageRow.status >= 400, 1), else_=0)),
         *(func.sum(getattr(UsageRow, name)) for name in TOKENS),
         cast(decimal_sum(connection, UsageRow.cost_usd), Text),
-    )
-    if workspace_id is not None:
-        wipe = wipe.where(UsageRollupRow.workspace_id == workspace_id)
-        source = source.where(UsageRow.workspace_id == workspace_id)
-    source = source.group_by(*(column for column in list(source.selected_columns)[:7]))
-    connection.execute(wipe)
-    connection.execute(
-        insert(UsageRollupRow).from_select([*ROLLUP_KEYS, *SUMS, "cost_usd"], source)
-    )
+    ]
+    day = day_expression(connection)
+    sources = {
+        "usage_rollups_model": [
+            UsageRow.workspace_id,
+            day,
+            func.coalesce(UsageRow.model_id, ""),
+            func.coalesce(UsageRow.model_slug, ""),
+            func.coalesce(UsageRow.deployment_id, ""),
+            UsageRow.is_test,
+        ],
+        "usage_rollups_user": [UsageRow.workspace_id, day, UsageRow.user_id, UsageRow.is_test],
+    }
+    for table, keys, _key_of in ROLLUPS:
+        columns = sources[table.__tablename__]
+        wipe = delete(table)
+        source = select(*columns, *sums)
+        if workspace_id is not None:
+            wipe = wipe.where(table.workspace_id == workspace_id)
+            source = source.where(UsageRow.workspace_id == workspace_id)
+        connection.execute(wipe)
+        connection.execute(
+            insert(table).from_select([*keys, *SUMS, "cost_usd"], source.group_by(*columns))
+        )

@@ -1,4 +1,5 @@
-"""usage_rollups: daily totals per workspace, user, model, deployment and test flag, backfilled;
+"""usage rollups: daily totals per model, slug, deployment and test flag, and per user and test
+flag (usage_rollups_model, usage_rollups_user), backfilled;
 usage_records' (workspace_id, started_at) index gains id (the export's keyset order)
 
 Revision ID: 0014
@@ -21,7 +22,6 @@ branch_labels = None
 depends_on = None
 
 _EXACT = Context(prec=80)
-_KEYS = ("workspace_id", "day", "user_id", "model_id", "model_slug", "deployment_id", "is_test")
 _SUMS = (
     "calls",
     "errors",
@@ -47,6 +47,19 @@ class _DecimalSum:
         return None if self.total is None else format(self.total, "f")
 
 
+def _create(name: str, keys: list[tuple[str, int]]) -> None:
+    op.create_table(
+        name,
+        sa.Column("workspace_id", sa.String(40), nullable=False),
+        sa.Column("day", sa.String(10), nullable=False),
+        *(sa.Column(key, sa.String(width), nullable=False) for key, width in keys),
+        sa.Column("is_test", sa.Boolean(), nullable=False),
+        *(sa.Column(name, sa.BigInteger(), nullable=False) for name in _SUMS),
+        sa.Column("cost_usd", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("workspace_id", "day", *(key for key, _w in keys), "is_test"),
+    )
+
+
 def upgrade() -> None:
     # The export's keyset pages order by (started_at, id): with id in the index, SQLite reads
     # them in order instead of sorting the rest of the range for every page.
@@ -54,19 +67,8 @@ def upgrade() -> None:
         "ix_usage_workspace_started_id", "usage_records", ["workspace_id", "started_at", "id"]
     )
     op.drop_index("ix_usage_workspace_started", table_name="usage_records")
-    op.create_table(
-        "usage_rollups",
-        sa.Column("workspace_id", sa.String(40), nullable=False),
-        sa.Column("day", sa.String(10), nullable=False),
-        sa.Column("user_id", sa.String(40), nullable=False),
-        sa.Column("model_id", sa.String(40), nullable=False),
-        sa.Column("model_slug", sa.String(120), nullable=False),
-        sa.Column("deployment_id", sa.String(40), nullable=False),
-        sa.Column("is_test", sa.Boolean(), nullable=False),
-        *(sa.Column(name, sa.BigInteger(), nullable=False) for name in _SUMS),
-        sa.Column("cost_usd", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint(*_KEYS),
-    )
+    _create("usage_rollups_model", [("model_id", 40), ("model_slug", 120), ("deployment_id", 40)])
+    _create("usage_rollups_user", [("user_id", 40)])
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         day = "to_char(timezone('UTC', started_at), 'YYYY-MM-DD')"
@@ -76,19 +78,32 @@ def upgrade() -> None:
         raw.create_aggregate("modelyard_0014_decimal_sum", 1, _DecimalSum)
         day = "substr(started_at, 1, 10)"
         cost = "modelyard_0014_decimal_sum(cost_usd)"
-    keys = (
-        f"workspace_id, {day}, user_id, COALESCE(model_id, ''), COALESCE(model_slug, ''), "
-        "COALESCE(deployment_id, ''), is_test"
-    )
-    op.execute(
-        f"INSERT INTO usage_rollups ({', '.join(_KEYS + _SUMS)}, cost_usd) "
-        f"SELECT {keys}, COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), "
+    sums = (
+        "COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), "
         + ", ".join(f"SUM({name})" for name in _SUMS[2:])
-        + f", {cost} FROM usage_records GROUP BY {keys}"
+        + f", {cost}"
     )
+    for table, columns, keys in (
+        (
+            "usage_rollups_model",
+            "workspace_id, day, model_id, model_slug, deployment_id, is_test",
+            f"workspace_id, {day}, COALESCE(model_id, ''), COALESCE(model_slug, ''), "
+            "COALESCE(deployment_id, ''), is_test",
+        ),
+        (
+            "usage_rollups_user",
+            "workspace_id, day, user_id, is_test",
+            f"workspace_id, {day}, user_id, is_test",
+        ),
+    ):
+        op.execute(
+            f"INSERT INTO {table} ({columns}, {', '.join(_SUMS)}, cost_usd) "
+            f"SELECT {keys}, {sums} FROM usage_records GROUP BY {keys}"
+        )
 
 
 def downgrade() -> None:
-    op.drop_table("usage_rollups")
+    op.drop_table("usage_rollups_user")
+    op.drop_table("usage_rollups_model")
     op.create_index("ix_usage_workspace_started", "usage_records", ["workspace_id", "started_at"])
     op.drop_index("ix_usage_workspace_started_id", table_name="usage_records")
