@@ -36,7 +36,8 @@ from modelyard.storage.lifecycle_tables import CatalogRetirementRow as CatalogRe
 from modelyard.storage.publishing_tables import ModelTestRow as ModelTestRow
 from modelyard.storage.publishing_tables import WizardDraftRow as WizardDraftRow
 from modelyard.storage.types import DecimalText, UTCDateTime, utcnow
-from modelyard.storage.usage_rollup_tables import UsageRollupRow as UsageRollupRow
+from modelyard.storage.usage_rollup_tables import UsageModelRollupRow as UsageModelRollupRow
+from modelyard.storage.usage_rollup_tables import UsageUserRollupRow as UsageUserRollupRow
 
 
 class WorkspaceRow(Base):
