@@ -198,7 +198,7 @@ class ChatStream:
                         continue
                     if isinstance(event, TextDelta | ReasoningDelta):
                         relayed_chars += len(event.text)
-                        if captured is not None and isinstance(event, TextDelta):
+                        if captured is not None and type(event) is TextDelta and not event.choice:
                             captured.append(event.text)
                     content.append(event)
                 if content:

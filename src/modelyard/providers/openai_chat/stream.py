@@ -92,7 +92,7 @@ class ChatStreamDecoder:
                 continue
             index = choice.get("index", 0)
             if not isinstance(index, int) or isinstance(index, bool) or index < 0:
-                raise malformed("a choice's index is not a number", WHO)
+                index = 0  # servers that send null or leave it out have one choice
             delta = choice.get("delta")
             if isinstance(delta, dict):
                 self._delta(delta, choice.get("logprobs"), index, events)
