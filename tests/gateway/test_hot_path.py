@@ -48,8 +48,9 @@ def test_no_database_query_per_call(ws: Workspace, fake: FakeProvider) -> None:
             )
             client.embeddings.create(model=embed["slug"], input="x")
             client.models.list()
-    # Off the request path: the config-version poll and the usage recorder's batched inserts.
-    background = ("config_version", "usage_records")
+    # Off the request path: the config-version poll and the usage recorder's batched inserts
+    # (with the daily rollups, written in the same transaction as each batch).
+    background = ("config_version", "usage_records", "usage_rollups")
     assert [s for s in statements if not any(word in s for word in background)] == []
 
 
