@@ -142,10 +142,11 @@ def test_options_a_wire_cannot_carry_are_refused_naming_them(
 
 
 def test_stream_with_n_or_logprobs_is_refused_not_cut_to_one(models: Models) -> None:
+    """Where a wire cannot stream them (Claude), a 400 naming them, never one choice."""
     for extra in ({"n": 2}, {"logprobs": True}):
         with pytest.raises(openai.BadRequestError) as raised:
             models.sdk.chat.completions.create(
-                model=models.openai, messages=HI, stream=True, **extra
+                model=models.anthropic, messages=HI, stream=True, **extra
             )
         assert raised.value.param == next(iter(extra))
 

@@ -9,7 +9,7 @@ import pytest
 from openai.types.chat import ChatCompletionChunk
 
 from modelyard.errors import UpstreamError
-from modelyard.llm_types import StreamEvent, Usage, UsageReport
+from modelyard.llm_types import StreamEvent, TextDelta, Usage, UsageReport
 from modelyard.providers.base import UpstreamProtocolError
 from modelyard.providers.openai_chat import WIRE
 from tests.providers.openai_chat import FULL_USAGE, MALFORMED
@@ -201,7 +201,7 @@ def test_malformed_stream_chunks(data: bytes) -> None:
         decode(data)
 
 
-def test_comments_empty_events_and_other_choices_are_ignored() -> None:
+def test_comments_and_empty_events_are_ignored_other_choices_keep_their_index() -> None:
     other = {
         **chunk({"content": "second choice"}),
         "choices": [{"index": 1, "delta": {"content": "x"}}],
@@ -209,4 +209,4 @@ def test_comments_empty_events_and_other_choices_are_ignored() -> None:
     events, finished = decode(
         b": keep-alive\n\ndata:\n\n" + sse(other, validate=False) + b"data: [DONE]\n\n"
     )
-    assert events == [] and finished
+    assert events == [TextDelta("x", None, 1)] and finished  # choice 1 (n > 1 streamed)
