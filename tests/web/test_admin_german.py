@@ -183,3 +183,19 @@ def test_the_refusal_page_speaks_the_members_language(web_ws: WebWorkspace) -> N
     assert '<html lang="de"' in refused.text
     assert i18n.texts("de")["error_403_admin"] in html.unescape(refused.text)
     assert _leftovers(refused.text) == []
+
+
+def test_the_csrf_refusal_speaks_the_admins_language(web_ws: WebWorkspace) -> None:
+    with web_ws.ws.owner() as api:
+        ok(api.patch("/api/me", json={"language": "de"}))
+    try:
+        with httpx.Client(base_url=web_ws.base_url, timeout=20) as client:
+            sign_in(client, web_ws.owner_email)
+            forged = client.post("/logout", data={"csrf": "forged"})
+    finally:
+        with web_ws.ws.owner() as api:
+            ok(api.patch("/api/me", json={"language": "en"}))
+    assert forged.status_code == 403
+    assert '<html lang="de"' in forged.text
+    assert i18n.texts("de")["error_403_csrf"] in html.unescape(forged.text)
+    assert _leftovers(forged.text) == []

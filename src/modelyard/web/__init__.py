@@ -34,7 +34,7 @@ from modelyard.web import (
     user_pages,
 )
 from modelyard.web.login_throttle import LoginThrottle
-from modelyard.web.pages import HERE, render, templates
+from modelyard.web.pages import HERE, templates
 from modelyard.web.security_headers import SecurityHeadersMiddleware
 from modelyard.web.wizard import router as wizard_router
 
@@ -50,11 +50,7 @@ async def _admin_required(request: Request, _exc: Exception) -> Response:
 
 
 async def _csrf_refused(request: Request, _exc: Exception) -> Response:
-    message = (
-        "This form was not sent from a Modelyard page of your current session (CSRF check), "
-        "so nothing was changed. Reload the page and try again."
-    )
-    return render(request, "refused.html", {"message": message}, status_code=403)
+    return error_pages.error_page(request, 403, message_key="error_403_csrf")
 
 
 def install(app: FastAPI) -> None:

@@ -43,6 +43,10 @@ EN: dict[str, str] = {
         "This page is for workspace admins and owners. Your own models, API keys and spend "
         "are in the menu."
     ),
+    "error_403_csrf": (
+        "This form was not sent from a Modelyard page of your current session (CSRF check), "
+        "so nothing was changed. Reload the page and try again."
+    ),
     "error_405_title": "This address is not a page",
     "error_405_text": (
         "This address only takes a form as it is sent; it cannot be opened on its own. "
@@ -100,6 +104,11 @@ DE: dict[str, str] = {
     "error_403_admin": (
         "Diese Seite ist Admins und Ownern des Workspaces vorbehalten. Ihre eigenen Modelle, "
         "API-Schlüssel und Ausgaben finden Sie im Menü."
+    ),
+    "error_403_csrf": (
+        "Dieses Formular wurde nicht von einer Modelyard-Seite Ihrer aktuellen Sitzung "
+        "abgeschickt (CSRF-Prüfung), daher wurde nichts geändert. Laden Sie die Seite neu und "
+        "versuchen Sie es noch einmal."
     ),
     "error_405_title": "Diese Adresse ist keine Seite",
     "error_405_text": (
