@@ -149,9 +149,11 @@ def test_the_api_and_the_web_ui_answer_as_one_app(
     for path in ("/docs/", "/api/models/", "/login/"):
         moved = httpx.get(base + path)
         assert moved.status_code == 307 and moved.headers["location"].endswith(path[:-1]), path
-    # Unknown paths, on either side, get the same error shape as before.
-    for path in ("/nowhere", "/api", "/api/nowhere"):
+    # Unknown API paths get the API's error shape; other paths the web UI's HTML 404 page.
+    for path in ("/api", "/api/nowhere"):
         assert error_of(httpx.get(base + path), 404)["type"] == "not_found_error", path
+    page = httpx.get(base + "/nowhere")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     # GET /healthz is answered by the main app; other methods still get the API route's 405.
     assert httpx.head(base + "/healthz").status_code == 405
     assert httpx.post(base + "/healthz").status_code == 405
