@@ -9,12 +9,13 @@ the catalog loader) loads on the first run.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
+
+from modelyard.background_task import BackgroundTask
 
 if TYPE_CHECKING:
     from modelyard.catalog.refresh import RefreshContext
@@ -29,22 +30,17 @@ class CatalogSchedule:
 
     def __init__(self, ctx: RefreshContext) -> None:
         self.ctx = ctx
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask(self._loop)
 
     @property
     def tick_seconds(self) -> float:
         return min(self.ctx.interval / timedelta(seconds=1), MAX_TICK_SECONDS)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._background.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def run_once(self) -> bool:
         """One scheduled attempt; whether this process refreshed (or tried and failed)."""

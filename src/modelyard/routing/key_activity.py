@@ -11,7 +11,6 @@ replicas flushing in any order agree.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ import anyio.to_thread
 from sqlalchemy import and_, case, literal, or_, update
 from sqlalchemy.orm import Session
 
+from modelyard.background_task import BackgroundTask
 from modelyard.storage.tables import ApiKeyRow
 from modelyard.storage.types import UTCDateTime
 
@@ -33,7 +33,7 @@ class KeyActivity:
         self._sessions = sessions
         self._interval = interval
         self._seen: dict[str, float] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask(self._run)
 
     def note(self, api_key_id: str, now: float) -> None:
         """The key authenticated a call at ``now`` (epoch seconds). Hot path: a dict store."""
@@ -58,16 +58,11 @@ class KeyActivity:
         return len(items)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        self._background.start()
 
     async def stop(self) -> None:
         """Stop the task and write what is left."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
         try:
             await anyio.to_thread.run_sync(self.flush)
         except Exception:

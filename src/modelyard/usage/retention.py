@@ -13,13 +13,13 @@ same rows, which is harmless.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, time, timedelta
 
 import anyio.to_thread
 from sqlalchemy import Engine, delete, select
 
+from modelyard.background_task import BackgroundTask
 from modelyard.storage.tables import UsageRow, WorkspaceRow
 
 log = logging.getLogger(__name__)
@@ -64,18 +64,13 @@ class UsageRetention:
 
     def __init__(self, engine: Engine, days: int, every_s: float = PURGE_EVERY_S) -> None:
         self.engine, self.days, self.every_s = engine, days, every_s
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask(self._loop)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._background.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def run_once(self) -> int:
         """One purge, in a worker thread; how many raw rows it deleted."""

@@ -12,7 +12,6 @@ twice (the maximum of two lower bounds is a lower bound).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -20,6 +19,7 @@ from decimal import Decimal
 import anyio.to_thread
 from sqlalchemy.orm import Session
 
+from modelyard.background_task import BackgroundTask
 from modelyard.routing.budgets.ledger import BudgetLedger
 from modelyard.routing.budgets.periods import Period, to_micro
 from modelyard.routing.snapshot import BudgetConfig, WorkspaceConfig
@@ -40,7 +40,7 @@ class Reconciler:
         self._ledger = ledger
         self._loaded = loaded
         self.interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask(self._run)
         # What the last reconciliation read, by workspace, for ``/metrics`` (at most one
         # interval old): each budget with its spend in micro-dollars.
         self.last_spent: dict[str, list[tuple[BudgetConfig, int]]] = {}
@@ -69,8 +69,7 @@ class Reconciler:
                 log.warning("could not reconcile budgets of %s", config.id, exc_info=True)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        self._background.start()
 
     async def _run(self) -> None:
         while True:
@@ -78,8 +77,4 @@ class Reconciler:
             await self.run_once()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
